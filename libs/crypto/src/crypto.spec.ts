@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  BACKUP_CODE_ALPHABET,
+  constantTimeEqual,
+  generateBackupCode,
+  KeyedHasher,
+  normalizeBackupCode,
+  randomDigits,
+  randomToken,
+  SecretSealer,
+  UnsealError,
+} from './index';
+
+describe('random', () => {
+  it('tokens carry 256 bits and never repeat', () => {
+    const tokens = new Set(Array.from({ length: 1000 }, () => randomToken()));
+    expect(tokens.size).toBe(1000);
+    expect(Buffer.from([...tokens][0], 'base64url')).toHaveLength(32);
+  });
+
+  it('digits are six ASCII digits and roughly uniform', () => {
+    const counts = new Array(10).fill(0);
+    for (let i = 0; i < 2000; i++) {
+      const code = randomDigits(6);
+      expect(code).toMatch(/^\d{6}$/);
+      for (const d of code) counts[Number(d)]++;
+    }
+    for (const c of counts) expect(c).toBeGreaterThan(900); // 1200 expected
+  });
+});
+
+describe('backup codes', () => {
+  it('are xxxxx-xxxxx from a 32-symbol alphabet (50 bits)', () => {
+    expect(BACKUP_CODE_ALPHABET).toHaveLength(32);
+    expect(new Set(BACKUP_CODE_ALPHABET).size).toBe(32);
+    const code = generateBackupCode();
+    expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
+    expect(code).not.toMatch(/[ilou]/);
+  });
+
+  it('normalise case, dashes, spaces and look-alikes', () => {
+    expect(normalizeBackupCode('abcde-fghjk')).toBe('ABCDEFGHJK');
+    expect(normalizeBackupCode(' ABCDE FGHJK ')).toBe('ABCDEFGHJK');
+    expect(normalizeBackupCode('o1l2i-34567')).toBe('0112134567');
+    expect(normalizeBackupCode('abcde-fghj')).toBeNull();
+    expect(normalizeBackupCode('abcde-fghjk1')).toBeNull();
+    expect(normalizeBackupCode('abcde-fghj!')).toBeNull();
+    expect(normalizeBackupCode('abcde-fghjü')).toBeNull();
+  });
+});
+
+describe('keyed hashing', () => {
+  const hasher = new KeyedHasher(randomBytes(32));
+
+  it('token digests are deterministic and keyed', () => {
+    expect(hasher.tokenDigest('t')).toBe(hasher.tokenDigest('t'));
+    expect(hasher.tokenDigest('t')).not.toBe(new KeyedHasher(randomBytes(32)).tokenDigest('t'));
+    expect(hasher.tokenDigest('t')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('salted digests verify only the right code with the right salt', () => {
+    const salt = hasher.newSalt();
+    const digest = hasher.saltedDigest('123456', salt);
+    expect(hasher.verifySalted('123456', salt, digest)).toBe(true);
+    expect(hasher.verifySalted('123457', salt, digest)).toBe(false);
+    expect(hasher.verifySalted('123456', hasher.newSalt(), digest)).toBe(false);
+    expect(hasher.saltedDigest('123456', hasher.newSalt())).not.toBe(digest);
+  });
+
+  it('constant-time equality', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+  });
+});
+
+describe('sealing', () => {
+  const secret = randomBytes(32);
+
+  it('round-trips and hides the plaintext', () => {
+    const sealer = new SecretSealer(secret);
+    const sealed = sealer.seal('JBSWY3DPEHPK3PXP', 'totp:u1');
+    expect(sealed).not.toContain('JBSWY3DPEHPK3PXP');
+    expect(sealed.split('.')[1]).toBe(sealer.currentKeyId);
+    expect(sealer.unseal(sealed, 'totp:u1')).toBe('JBSWY3DPEHPK3PXP');
+    expect(sealer.seal('x')).not.toBe(sealer.seal('x'));
+  });
+
+  it('refuses another context, tampering and unknown keys', () => {
+    const sealer = new SecretSealer(secret);
+    const sealed = sealer.seal('secret', 'totp:u1');
+    expect(() => sealer.unseal(sealed, 'totp:u2')).toThrow(UnsealError);
+    const parts = sealed.split('.');
+    const body = Buffer.from(parts[3], 'base64url');
+    body[0] ^= 1;
+    parts[3] = body.toString('base64url');
+    expect(() => sealer.unseal(parts.join('.'), 'totp:u1')).toThrow(UnsealError);
+    expect(() => new SecretSealer(randomBytes(32)).unseal(sealed, 'totp:u1')).toThrow(/unknown key id/);
+    expect(() => sealer.unseal('garbage')).toThrow(UnsealError);
+  });
+
+  it('rotates keys: the old secret still opens, new seals use the new key', () => {
+    const oldSealer = new SecretSealer(secret);
+    const sealed = oldSealer.seal('smtp-password');
+    const rotated = new SecretSealer(randomBytes(32), [secret]);
+    expect(rotated.unseal(sealed)).toBe('smtp-password');
+    expect(rotated.needsReseal(sealed)).toBe(true);
+    expect(rotated.needsReseal(rotated.seal('x'))).toBe(false);
+  });
+});

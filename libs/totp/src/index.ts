@@ -1,0 +1,3 @@
+export * from './base32';
+export * from './otpauth';
+export * from './totp';

@@ -1,0 +1,73 @@
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { Clock } from '@app/clock';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
+import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { GraphQLModule } from '@nestjs/graphql';
+import { AccessControlModule } from './common/auth/access-control';
+import { RolePermissions } from './common/auth/permissions';
+import { formatGraphQLError } from './common/errors/format-error';
+import { createValidationPipe } from './common/errors/validation';
+import { SessionGuard } from './common/guards/session.guard';
+import { SecurityModule } from './common/security/security.module';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
+import { HealthModule } from './health/health.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { SecurityEventsModule } from './modules/security-events/security-events.module';
+import { UsersModule } from './modules/users/users.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Tests pass a ManualClock to move time. */
+  clock?: Clock;
+  /** Where to write the generated schema; `true` keeps it in memory (tests). */
+  schemaFile?: string | true;
+  /** An integrator's roles and what each may do. */
+  rolePermissions?: RolePermissions;
+  /** Extra modules, e.g. an integrator's second-factor method. */
+  imports?: ModuleMetadata['imports'];
+}
+
+@Module({})
+export class AppModule {
+  static register(options: AppModuleOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        SecurityModule.forRoot(options.clock),
+        AccessControlModule.forRoot(options.rolePermissions),
+        EventEmitterModule.forRoot(),
+        DatabaseModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          autoSchemaFile: options.schemaFile ?? 'schema.gql',
+          sortSchema: true,
+          graphiql: false,
+          introspection: config.graphqlIde,
+          csrfPrevention: true,
+          includeStacktraceInErrorResponses: false,
+          autoTransformHttpErrors: false,
+          formatError: formatGraphQLError,
+          context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
+          plugins: [config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled()],
+        }),
+        HealthModule,
+        SecurityEventsModule,
+        UsersModule,
+        AuthModule,
+        ...(options.imports ?? []),
+      ],
+      controllers: config.graphqlIde ? [IdeAssetsController] : [],
+      providers: [
+        { provide: APP_GUARD, useClass: SessionGuard },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

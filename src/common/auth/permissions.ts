@@ -1,0 +1,31 @@
+import { Role } from './role';
+
+/** What a resolver may demand with @RequirePermissions. */
+export enum Permission {
+  /** List and read users. */
+  USERS_READ = 'users:read',
+  /** Create users. */
+  USERS_MANAGE = 'users:manage',
+  /** Issue a one-time backup code for another user (CloudFon: Get Backup Code). */
+  BACKUP_CODES_ISSUE = 'backup-codes:issue',
+  /** Turn off another user's 2FA. */
+  TWO_FACTOR_RESET = 'two-factor:reset',
+  /** Change the global 2FA policy. */
+  POLICY_MANAGE = 'policy:manage',
+  /** Read and change the Custom SMTP Server, send test mail. */
+  SMTP_MANAGE = 'smtp:manage',
+  /** Read every user's security events (everyone reads their own). */
+  SECURITY_EVENTS_READ_ALL = 'security-events:read-all',
+}
+
+/**
+ * Which role holds which permissions: the one place roles are interpreted.
+ * Integrators can provide their own map under the same-named token.
+ */
+export type RolePermissions = Readonly<Record<string, readonly Permission[]>>;
+export const RolePermissions = Symbol('RolePermissions');
+
+export const DEFAULT_ROLE_PERMISSIONS: RolePermissions = {
+  [Role.ADMIN]: Object.values(Permission),
+  [Role.AGENT]: [],
+};

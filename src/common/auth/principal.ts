@@ -1,0 +1,12 @@
+import { Role } from './role';
+import { SessionStage } from './session-stage';
+
+/** Who is calling, as the bearer strategy resolved it; set on `req.user`. */
+export interface Principal {
+  sessionId: string;
+  stage: SessionStage;
+  sessionExpiresAt: Date;
+  userId: string;
+  email: string;
+  role: Role;
+}

@@ -1,0 +1,8 @@
+import { registerEnumType } from '@nestjs/graphql';
+
+export enum Role {
+  ADMIN = 'ADMIN',
+  AGENT = 'AGENT',
+}
+
+registerEnumType(Role, { name: 'Role' });

@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './app-config';
+
+const secret = Buffer.alloc(32, 7).toString('base64');
+
+describe('loadConfig', () => {
+  it('development defaults: SQLite in the data dir, a generated and kept secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twofold-config-'));
+    const config = loadConfig({}, { dataDir: dir });
+    expect(config.production).toBe(false);
+    expect(config.port).toBe(3000);
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.database).toEqual({ kind: 'sqlite', file: join(dir, 'twofold.sqlite') });
+    expect(config.appSecret).toHaveLength(32);
+    expect(statSync(join(dir, 'app-secret')).mode & 0o777).toBe(0o600);
+    expect(loadConfig({}, { dataDir: dir }).appSecret.equals(config.appSecret)).toBe(true);
+    expect(readFileSync(join(dir, 'app-secret'), 'utf8').trim()).toBe(config.appSecret.toString('base64'));
+    expect(config.graphqlIde).toBe(true);
+    expect(config.rateLimits).toBe(true);
+    expect(config.appName).toBe('Twofold');
+    expect(config.devMailbox).toBe(true);
+  });
+
+  it('production refuses development defaults and names each variable', () => {
+    try {
+      loadConfig({ NODE_ENV: 'production' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/DATABASE_URL is required/);
+      expect((error as Error).message).toMatch(/APP_SECRET is required/);
+    }
+  });
+
+  it('production with the required settings', () => {
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'mysql://u:p@db:3306/twofold', APP_SECRET: secret });
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.devMailbox).toBe(false);
+    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://u:p@db:3306/twofold', migrate: true });
+  });
+
+  it('rejects malformed values', () => {
+    expect(() => loadConfig({ APP_SECRET: 'short' })).toThrow(/APP_SECRET must be at least 32/);
+    expect(() => loadConfig({ APP_SECRET: secret, PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => loadConfig({ APP_SECRET: secret, DATABASE_URL: 'postgres://x/y' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ APP_SECRET: secret, RATE_LIMITS: 'maybe' })).toThrow(/RATE_LIMITS must be on or off/);
+    expect(() => loadConfig({ APP_SECRET: secret, GRAPHQL_IDE: 'nope' })).toThrow(/GRAPHQL_IDE/);
+    expect(() => loadConfig({ APP_SECRET: secret, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+    expect(() => loadConfig({ APP_SECRET: secret, BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' })).toThrow(/go together/);
+    expect(() => loadConfig({ APP_SECRET: secret, SMTP_URL: 'http://x' })).toThrow(/SMTP_URL/);
+    expect(loadConfig({ APP_SECRET: secret, RATE_LIMITS: 'off', GRAPHQL_IDE: 'false' })).toMatchObject({
+      rateLimits: false,
+      graphqlIde: false,
+    });
+  });
+});

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type DatabaseConfig =
+  | { kind: 'mysql'; url: string; migrate: boolean }
+  | { kind: 'sqlite'; file: string | null };
+
+/** A setting that is missing or malformed; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Every setting of the server, read once from the environment at boot and
+ * validated. Nothing else in the code reads `process.env`.
+ */
+export class AppConfig {
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly appSecret: Buffer;
+  readonly previousAppSecrets: Buffer[];
+  readonly bootstrapAdmin: { email: string; password: string } | null;
+  readonly smtpUrl: string | null;
+  readonly mailFrom: string;
+  /** Development only: print each message to the log when no SMTP server is set. */
+  readonly devMailbox: boolean;
+  readonly appName: string;
+  readonly trustProxy: number;
+  readonly logLevel: LogLevel;
+  readonly rateLimits: boolean;
+  readonly redisUrl: string | null;
+  readonly graphqlIde: boolean;
+  readonly corsOrigins: string[];
+  readonly sessionIdleMinutes: number;
+  readonly sessionMaxHours: number;
+  /** Mail worker poll interval; tests shorten it. */
+  readonly mailPollMs: number;
+
+  constructor(values: Omit<AppConfig, never>) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+
+  get isDevelopment(): boolean {
+    return !this.production;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface LoadConfigOptions {
+  /** Where development defaults live (SQLite file, generated secret). Default ./var */
+  dataDir?: string;
+  /** Build only the schema: no database file, no secret file. */
+  schemaOnly?: boolean;
+}
+
+export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const production = nodeEnv === 'production';
+  const dataDir = resolve(options.dataDir ?? read('DATA_DIR') ?? './var');
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+  const bool = (name: string, fallback: boolean, yes = 'true', no = 'false'): boolean => {
+    const raw = read(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (raw === yes || raw === '1') return true;
+    if (raw === no || raw === '0') return false;
+    problems.push(`${name} must be ${yes} or ${no} (got "${raw}")`);
+    return fallback;
+  };
+
+  // Database
+  let database: DatabaseConfig;
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl) {
+    if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
+      problems.push('DATABASE_URL must look like mysql://user:password@host:3306/database');
+    }
+    database = { kind: 'mysql', url: databaseUrl, migrate: bool('DATABASE_MIGRATE', true) };
+  } else if (production) {
+    problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded SQLite is for development only)');
+    database = { kind: 'sqlite', file: null };
+  } else {
+    database = { kind: 'sqlite', file: options.schemaOnly ? null : join(dataDir, 'twofold.sqlite') };
+  }
+
+  // Secrets
+  const parseSecret = (name: string, raw: string): Buffer | null => {
+    const bytes = Buffer.from(raw, 'base64');
+    if (bytes.length < 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(raw)) {
+      problems.push(`${name} must be at least 32 random bytes in base64 (try: openssl rand -base64 32)`);
+      return null;
+    }
+    return bytes;
+  };
+  let appSecret: Buffer | null = null;
+  const rawSecret = read('APP_SECRET');
+  if (rawSecret) appSecret = parseSecret('APP_SECRET', rawSecret);
+  else if (production) problems.push('APP_SECRET is required when NODE_ENV=production');
+  else appSecret = options.schemaOnly ? randomBytes(32) : developmentSecret(dataDir);
+  const previousAppSecrets = (read('APP_SECRET_PREVIOUS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => parseSecret('APP_SECRET_PREVIOUS', s))
+    .filter((b): b is Buffer => b !== null);
+
+  // Bootstrap admin
+  const adminEmail = read('BOOTSTRAP_ADMIN_EMAIL');
+  const adminPassword = env.BOOTSTRAP_ADMIN_PASSWORD;
+  let bootstrapAdmin: AppConfig['bootstrapAdmin'] = null;
+  if (adminEmail || adminPassword) {
+    if (!adminEmail || !adminPassword) {
+      problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
+    } else if (adminPassword.length < 8) {
+      problems.push('BOOTSTRAP_ADMIN_PASSWORD must have at least 8 characters');
+    } else {
+      bootstrapAdmin = { email: adminEmail, password: adminPassword };
+    }
+  }
+
+  // Mail
+  const smtpUrl = read('SMTP_URL') ?? null;
+  if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
+    problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be debug, info, warn or error (got "${logLevel}")`);
+  }
+
+  const redisUrl = read('REDIS_URL') ?? null;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must look like redis://host:6379');
+
+  const corsOrigins = (read('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.com`);
+  }
+
+  const config = {
+    production,
+    port: int('PORT', 3000, 0, 65535),
+    host: read('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
+    dataDir,
+    database,
+    appSecret: appSecret ?? Buffer.alloc(0),
+    previousAppSecrets,
+    bootstrapAdmin,
+    smtpUrl,
+    mailFrom: read('MAIL_FROM') ?? 'Twofold <no-reply@localhost>',
+    devMailbox: !production,
+    appName: read('APP_NAME') ?? 'Twofold',
+    trustProxy: int('TRUST_PROXY', 0, 0, 10),
+    logLevel: logLevel as LogLevel,
+    rateLimits: bool('RATE_LIMITS', true, 'on', 'off'),
+    redisUrl,
+    graphqlIde: bool('GRAPHQL_IDE', true),
+    corsOrigins,
+    sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 120, 1, 7 * 24 * 60),
+    sessionMaxHours: int('SESSION_MAX_HOURS', 12, 1, 24 * 30),
+    mailPollMs: int('MAIL_POLL_MS', 1000, 10, 60_000),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return new AppConfig(config as AppConfig);
+}
+
+/** A development secret, generated on first start and kept in the data dir. */
+function developmentSecret(dataDir: string): Buffer {
+  const file = join(dataDir, 'app-secret');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32);
+  writeFileSync(file, secret.toString('base64') + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}

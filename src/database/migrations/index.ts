@@ -1,0 +1,7 @@
+import { Foundation1795324307605 } from './1795324307605-Foundation';
+
+/**
+ * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
+ * writes it from the entity changes; then append its class here.
+ */
+export const ALL_MIGRATIONS: Function[] = [Foundation1795324307605];

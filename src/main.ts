@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './bootstrap';
+import { ConfigError, loadConfig } from './config/app-config';
+
+async function main(): Promise<void> {
+  const emitSchemaOnly = process.argv.includes('--emit-schema');
+  let config;
+  try {
+    // The one place the environment is read.
+    config = emitSchemaOnly ? loadConfig({ APP_NAME: process.env.APP_NAME }, { schemaOnly: true }) : loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  if (emitSchemaOnly) {
+    // Boots against an in-memory database just far enough to write schema.gql.
+    const app = await createApp(config, { schemaFile: 'schema.gql' });
+    await app.init();
+    await app.close();
+    console.log('schema.gql written');
+    return;
+  }
+
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  const logger = new Logger('Twofold');
+  logger.log(`Listening on http://${config.host}:${config.port}/graphql (${config.production ? 'production' : 'development'})`);
+  if (config.database.kind === 'sqlite') logger.warn(`Development database: ${config.database.file} (embedded SQLite)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

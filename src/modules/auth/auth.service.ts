@@ -1,0 +1,67 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { SessionStage } from '../../common/auth/session-stage';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { ClientInfo } from '../../common/http/request-context';
+import { SecurityEventType } from '../security-events/security-event-type';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { normalizeEmail } from '../users/email';
+import { UserEntity } from '../users/entities/user.entity';
+import { UserModel } from '../users/models/user.model';
+import { UsersService } from '../users/users.service';
+import { LoginThrottleService } from './login-throttle.service';
+import { AuthPayloadModel } from './models/auth-payload.model';
+import { SessionsService } from './sessions.service';
+import { SignInContext, SignInFlow } from './sign-in-flow';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly throttle: LoginThrottleService,
+    private readonly events: SecurityEventsService,
+    @Optional() @Inject(SignInFlow) private readonly flow: SignInFlow | null,
+  ) {}
+
+  /**
+   * Checks the password and opens a session at the stage the user needs.
+   * An unknown email and a wrong password cost the same argon2 run and get
+   * the same answer.
+   */
+  async signIn(email: string, password: string, context: SignInContext): Promise<AuthPayloadModel> {
+    const normalized = normalizeEmail(email);
+    await this.throttle.assertAllowed(normalized, context.client.ip);
+    const user = await this.users.findByEmail(normalized);
+    const passwordOk = await this.users.verifyPassword(user, password);
+    if (!user || !passwordOk) {
+      await this.throttle.recordFailure(normalized, context.client.ip);
+      await this.events.record({ type: SecurityEventType.SIGN_IN_FAILED, userId: user?.id ?? null, client: context.client });
+      throw new DomainException(ErrorCode.INVALID_CREDENTIALS);
+    }
+    await this.throttle.recordSuccess(normalized);
+    if (this.flow) return this.flow.afterPassword(user, context);
+    return this.openAuthenticated(user, context.client);
+  }
+
+  /** A full session, with the SIGN_IN_SUCCEEDED event. */
+  async openAuthenticated(user: UserEntity, client: ClientInfo): Promise<AuthPayloadModel> {
+    const { token, session } = await this.sessions.open(user.id, SessionStage.AUTHENTICATED, client);
+    await this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client });
+    return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
+  }
+
+  async signOut(sessionId: string, userId: string, client: ClientInfo): Promise<boolean> {
+    const ended = await this.sessions.revoke(sessionId);
+    if (ended) await this.events.record({ type: SecurityEventType.SIGNED_OUT, userId, client });
+    return true;
+  }
+
+  /** Ends every other session of the user; listeners forget trusted devices. */
+  async changePassword(sessionId: string, userId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
+    await this.users.changePassword(userId, currentPassword, newPassword);
+    await this.sessions.revokeAllForUser(userId, sessionId);
+    await this.events.record({ type: SecurityEventType.PASSWORD_CHANGED, userId, client });
+    return true;
+  }
+}

@@ -1,0 +1,28 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+import { SessionStage } from '../../../common/auth/session-stage';
+import { UserModel } from '../../users/models/user.model';
+import { TwoFactorChallengeModel } from './two-factor-challenge.model';
+
+@ObjectType('AuthPayload')
+export class AuthPayloadModel {
+  @Field(() => SessionStage)
+  stage: SessionStage;
+
+  @Field({ description: 'A new token: the token of a pending stage is never reused for AUTHENTICATED.' })
+  sessionToken: string;
+
+  @Field()
+  expiresAt: Date;
+
+  @Field(() => TwoFactorChallengeModel, { nullable: true, description: 'Set when the stage is PENDING_TWO_FACTOR.' })
+  challenge?: TwoFactorChallengeModel | null;
+
+  @Field(() => UserModel, { nullable: true, description: 'Set when the stage is AUTHENTICATED or PENDING_ENROLLMENT.' })
+  user?: UserModel | null;
+
+  @Field(() => String, { nullable: true, description: 'Set when verifyTwoFactor was asked to remember the device.' })
+  trustedDeviceToken?: string | null;
+
+  @Field(() => Date, { nullable: true })
+  trustedDeviceExpiresAt?: Date | null;
+}

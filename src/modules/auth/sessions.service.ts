@@ -1,0 +1,108 @@
+import { addMinutes, Clock } from '@app/clock';
+import { KeyedHasher, randomToken } from '@app/crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { Principal } from '../../common/auth/principal';
+import { SessionStage } from '../../common/auth/session-stage';
+import { ClientInfo } from '../../common/http/request-context';
+import { AppConfig } from '../../config/app-config';
+import { UsersService } from '../users/users.service';
+import { SessionEntity } from './entities/session.entity';
+
+/** Life of a session that still owes a second factor or an enrollment. */
+export const PENDING_SESSION_MINUTES = 10;
+/** An AUTHENTICATED session's expiry is pushed forward at most this often. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface OpenedSession {
+  /** The bearer token: shown once, stored only as a keyed hash. */
+  token: string;
+  session: SessionEntity;
+}
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
+    private readonly users: UsersService,
+    private readonly hasher: KeyedHasher,
+    private readonly config: AppConfig,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  async open(userId: string, stage: SessionStage, client: ClientInfo): Promise<OpenedSession> {
+    const now = this.clock.now();
+    const token = randomToken();
+    const absolute =
+      stage === SessionStage.AUTHENTICATED ? addMinutes(now, this.config.sessionMaxHours * 60) : addMinutes(now, PENDING_SESSION_MINUTES);
+    const expiresAt = stage === SessionStage.AUTHENTICATED ? this.slidingExpiry(now, absolute) : absolute;
+    const session = this.sessions.create({
+      id: randomUUID(),
+      tokenHash: this.hasher.tokenDigest(token),
+      userId,
+      stage,
+      createdAt: now,
+      expiresAt,
+      absoluteExpiresAt: absolute,
+      revokedAt: null,
+      ip: client.ip,
+      userAgent: client.userAgent,
+    });
+    await this.sessions.insert(session);
+    return { token, session };
+  }
+
+  /** The live session behind a bearer token, or null. Slides an AUTHENTICATED session's idle expiry. */
+  async resolve(token: string): Promise<Principal | null> {
+    if (token.length > 100) return null;
+    const now = this.clock.now();
+    const session = await this.sessions.findOneBy({ tokenHash: this.hasher.tokenDigest(token), revokedAt: IsNull(), expiresAt: MoreThan(now) });
+    if (!session) return null;
+    const user = await this.users.findById(session.userId);
+    if (!user) return null;
+    if (session.stage === SessionStage.AUTHENTICATED) await this.touch(session, now);
+    return {
+      sessionId: session.id,
+      stage: session.stage,
+      sessionExpiresAt: session.expiresAt,
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+    };
+  }
+
+  findLive(sessionId: string): Promise<SessionEntity | null> {
+    return this.sessions.findOneBy({ id: sessionId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) });
+  }
+
+  /**
+   * Ends one session. True only for the call that ended it, so two requests
+   * racing to finish the same pending sign-in cannot both proceed.
+   */
+  async revoke(sessionId: string): Promise<boolean> {
+    const result = await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Ends every live session of the user, except `keepSessionId`. Returns how many. */
+  async revokeAllForUser(userId: string, keepSessionId?: string): Promise<number> {
+    const where = keepSessionId ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) } : { userId, revokedAt: IsNull() };
+    const result = await this.sessions.update(where, { revokedAt: this.clock.now() });
+    return result.affected ?? 0;
+  }
+
+  private slidingExpiry(now: Date, absolute: Date): Date {
+    const idle = addMinutes(now, this.config.sessionIdleMinutes);
+    return idle < absolute ? idle : absolute;
+  }
+
+  /** At most one write a minute per session: reading a session is the hot path. */
+  private async touch(session: SessionEntity, now: Date): Promise<void> {
+    const next = this.slidingExpiry(now, session.absoluteExpiresAt);
+    if (next.getTime() - session.expiresAt.getTime() < TOUCH_INTERVAL_MS) return;
+    await this.sessions.update({ id: session.id, revokedAt: IsNull() }, { expiresAt: next });
+    session.expiresAt = next;
+  }
+}

@@ -1,0 +1,21 @@
+import { ClientInfo } from '../../common/http/request-context';
+import { UserEntity } from '../users/entities/user.entity';
+import { AuthPayloadModel } from './models/auth-payload.model';
+
+export interface SignInContext {
+  client: ClientInfo;
+  /** From SignInInput or the trusted-device cookie. */
+  trustedDeviceToken: string | null;
+}
+
+/**
+ * What happens once the password is right: which stage the new session gets
+ * (AUTHENTICATED, PENDING_TWO_FACTOR with a challenge, PENDING_ENROLLMENT).
+ * The challenge module provides it; without one, every sign-in is
+ * AUTHENTICATED. Same-named injection token.
+ */
+export interface SignInFlow {
+  afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel>;
+}
+
+export const SignInFlow = Symbol('SignInFlow');

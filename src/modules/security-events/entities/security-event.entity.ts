@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { DateColumn } from '../../../database/columns';
+
+/** Append-only audit trail. Never holds a code, token or password. */
+@Entity('security_events')
+@Index('IDX_security_events_user', ['userId', 'id'])
+export class SecurityEventEntity {
+  /** Integer so that SQLite can autoincrement it; 2^31 events is decades at any plausible rate. */
+  @PrimaryGeneratedColumn({ type: 'int' })
+  id: number;
+
+  @Column({ type: 'varchar', length: 48 })
+  type: string;
+
+  @Column({ type: 'varchar', length: 36, nullable: true, default: null })
+  userId: string | null;
+
+  @Column({ type: 'varchar', length: 36, nullable: true, default: null })
+  actorId: string | null;
+
+  @Column({ type: 'varchar', length: 45, nullable: true, default: null })
+  ip: string | null;
+
+  @Column({ type: 'varchar', length: 512, nullable: true, default: null })
+  userAgent: string | null;
+
+  /** Small JSON of non-secret facts (method, changed fields, reason). */
+  @Column({ type: 'text', nullable: true, default: null })
+  details: string | null;
+
+  @DateColumn()
+  createdAt: Date;
+}

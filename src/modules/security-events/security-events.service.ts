@@ -1,0 +1,70 @@
+import { Clock } from '@app/clock';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ClientInfo } from '../../common/http/request-context';
+import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
+import { SecurityEventEntity } from './entities/security-event.entity';
+import { SecurityEventType } from './security-event-type';
+
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  /** The user the event is about. */
+  userId?: string | null;
+  /** Who acted, when another user (an admin). */
+  actorId?: string | null;
+  client?: ClientInfo | null;
+  /** Non-secret facts only: never a code, token, secret or password. */
+  details?: Record<string, string | number | boolean | string[] | null>;
+}
+
+/** Emitted after each event is stored; mail notices and integrators subscribe to it. */
+export const SECURITY_EVENT_RECORDED = 'security-event.recorded';
+
+export interface SecurityEventRecorded extends SecurityEventInput {
+  id: string;
+  createdAt: Date;
+}
+
+@Injectable()
+export class SecurityEventsService {
+  constructor(
+    @InjectRepository(SecurityEventEntity) private readonly events: Repository<SecurityEventEntity>,
+    @Inject(Clock) private readonly clock: Clock,
+    private readonly emitter: EventEmitter2,
+  ) {}
+
+  /** Stores one event, then tells the listeners (awaited, so a notice is queued before the answer). */
+  async record(input: SecurityEventInput): Promise<void> {
+    const createdAt = this.clock.now();
+    const result = await this.events.insert({
+      type: input.type,
+      userId: input.userId ?? null,
+      actorId: input.actorId ?? null,
+      ip: input.client?.ip ?? null,
+      userAgent: input.client?.userAgent ?? null,
+      details: input.details ? JSON.stringify(input.details) : null,
+      createdAt,
+    });
+    const id = String(result.identifiers[0]?.id ?? '');
+    await this.emitter.emitAsync(SECURITY_EVENT_RECORDED, { ...input, id, createdAt } satisfies SecurityEventRecorded);
+  }
+
+  /** Newest first, by id (insertion order). */
+  async list(userId: string | null, first: number | null | undefined, after: string | null | undefined) {
+    const size = pageSize(first);
+    const where: Record<string, unknown> = {};
+    if (userId) where.userId = userId;
+    if (after) {
+      const [id] = decodeCursor(after, 1);
+      if (!/^\d+$/.test(id)) throw DomainException.badInput('after', 'after is not a cursor this server gave out');
+      where.id = LessThan(Number(id));
+    }
+    const rows = await this.events.find({ where, order: { id: 'DESC' }, take: size + 1 });
+    const items = rows.slice(0, size);
+    const last = items[items.length - 1];
+    return { items, nextCursor: rows.length > size && last ? encodeCursor([last.id]) : null };
+  }
+}
