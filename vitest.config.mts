@@ -38,6 +38,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file boots its own app on its own fresh database; two cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 db="twofold_gen_$$"
 mysql -uroot -h127.0.0.1 -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 trap 'mysql -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS \`$db\`"' EXIT
-export DATABASE_URL="mysql://root@127.0.0.1:3306/$db"
+export DATABASE_URL="mariadb://root@127.0.0.1:3306/$db"
 export APP_SECRET="$(head -c 32 /dev/urandom | base64)"
 npx tsc -p tsconfig.build.json
 npx tsc-alias -p tsconfig.build.json

@@ -17,6 +17,9 @@ import { DatabaseModule } from './database/database.module';
 import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { MailModule } from './modules/mail/mail.module';
+import { MethodsModule } from './modules/methods/methods.module';
+import { PolicyModule } from './modules/policy/policy.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { UsersModule } from './modules/users/users.module';
 
@@ -59,6 +62,9 @@ export class AppModule {
         }),
         HealthModule,
         SecurityEventsModule,
+        PolicyModule,
+        MailModule,
+        MethodsModule,
         UsersModule,
         AuthModule,
         ...(options.imports ?? []),

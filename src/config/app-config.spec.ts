@@ -39,7 +39,9 @@ describe('loadConfig', () => {
     const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'mysql://u:p@db:3306/twofold', APP_SECRET: secret });
     expect(config.host).toBe('0.0.0.0');
     expect(config.devMailbox).toBe(false);
-    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://u:p@db:3306/twofold', migrate: true });
+    expect(config.database).toEqual({ kind: 'mysql', url: 'mysql://u:p@db:3306/twofold', migrate: true, mariadb: false });
+    const maria = loadConfig({ APP_SECRET: secret, DATABASE_URL: 'mariadb://u:p@db:3306/twofold', DATABASE_MIGRATE: 'false' });
+    expect(maria.database).toEqual({ kind: 'mysql', url: 'mysql://u:p@db:3306/twofold', migrate: false, mariadb: true });
   });
 
   it('rejects malformed values', () => {

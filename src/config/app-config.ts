@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type DatabaseConfig =
-  | { kind: 'mysql'; url: string; migrate: boolean }
+  | { kind: 'mysql'; url: string; migrate: boolean; /** mariadb:// URL: TypeORM's MariaDB dialect for schema diffs. */ mariadb: boolean }
   | { kind: 'sqlite'; file: string | null };
 
 /** A setting that is missing or malformed; the message names the variable. */
@@ -97,10 +97,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   let database: DatabaseConfig;
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl) {
-    if (!/^mysql:\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
+    if (!/^(mysql|mariadb):\/\/[^/]+\/[^/?]+/.test(databaseUrl)) {
       problems.push('DATABASE_URL must look like mysql://user:password@host:3306/database');
     }
-    database = { kind: 'mysql', url: databaseUrl, migrate: bool('DATABASE_MIGRATE', true) };
+    const mariadb = databaseUrl.startsWith('mariadb://');
+    database = { kind: 'mysql', url: databaseUrl.replace(/^mariadb:/, 'mysql:'), migrate: bool('DATABASE_MIGRATE', true), mariadb };
   } else if (production) {
     problems.push('DATABASE_URL is required when NODE_ENV=production (the embedded SQLite is for development only)');
     database = { kind: 'sqlite', file: null };

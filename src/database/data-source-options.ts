@@ -7,9 +7,10 @@ import { ALL_MIGRATIONS } from './migrations';
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   const common = { entities: ALL_ENTITIES, logging: false } as const;
   if (config.database.kind === 'mysql') {
+    // The mysql2 driver serves both; 'mariadb' only changes how TypeORM reads the live schema.
     return {
       ...common,
-      type: 'mysql',
+      type: config.database.mariadb ? 'mariadb' : 'mysql',
       url: config.database.url,
       migrations: ALL_MIGRATIONS,
       migrationsTableName: 'migrations',

@@ -37,9 +37,9 @@ export class SessionEntity {
   @NullableDateColumn()
   revokedAt: Date | null;
 
-  @Column({ type: 'varchar', length: 45, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 45, nullable: true })
   ip: string | null;
 
-  @Column({ type: 'varchar', length: 512, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 }

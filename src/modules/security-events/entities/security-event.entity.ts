@@ -12,20 +12,20 @@ export class SecurityEventEntity {
   @Column({ type: 'varchar', length: 48 })
   type: string;
 
-  @Column({ type: 'varchar', length: 36, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 36, nullable: true })
   userId: string | null;
 
-  @Column({ type: 'varchar', length: 36, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 36, nullable: true })
   actorId: string | null;
 
-  @Column({ type: 'varchar', length: 45, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 45, nullable: true })
   ip: string | null;
 
-  @Column({ type: 'varchar', length: 512, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 512, nullable: true })
   userAgent: string | null;
 
   /** Small JSON of non-secret facts (method, changed fields, reason). */
-  @Column({ type: 'text', nullable: true, default: null })
+  @Column({ type: 'text', nullable: true })
   details: string | null;
 
   @DateColumn()

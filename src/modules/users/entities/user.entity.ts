@@ -17,7 +17,7 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 255 })
   passwordHash: string;
 
-  @Column({ type: 'varchar', length: 100, nullable: true, default: null })
+  @Column({ type: 'varchar', length: 100, nullable: true })
   displayName: string | null;
 
   @Column({ type: 'varchar', length: 32 })

@@ -1,0 +1,46 @@
+import { Field, Int, ObjectType } from '@nestjs/graphql';
+import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
+import { TwoFactorFrequency, TwoFactorPolicy, TwoFactorRequirement } from '../policy.types';
+
+@ObjectType('TwoFactorPolicy')
+export class TwoFactorPolicyModel {
+  @Field(() => TwoFactorRequirement)
+  requirement: TwoFactorRequirement;
+
+  @Field(() => [TwoFactorMethod], { description: 'Which of EMAIL and AUTHENTICATOR_APP users may enable; BACKUP_CODE is always accepted.' })
+  allowedMethods: string[];
+
+  @Field(() => TwoFactorFrequency)
+  frequency: TwoFactorFrequency;
+
+  @Field(() => Int)
+  trustedDeviceDays: number;
+
+  @Field(() => Int, { description: 'Failed code entries allowed before ACCOUNT_LOCKED (default 5).' })
+  maxAttempts: number;
+
+  @Field(() => Int, { description: 'From this failure on, each failure starts a cooldown (default 3).' })
+  cooldownFromAttempt: number;
+
+  @Field(() => Int, { description: 'Length of that cooldown (default 5).' })
+  cooldownMinutes: number;
+
+  @Field(() => Int, { description: 'How long sign-in stays refused after maxAttempts failures (default 30).' })
+  lockoutMinutes: number;
+
+  @Field(() => Int, { description: 'Life of an emailed code (default 10).' })
+  emailCodeTtlMinutes: number;
+
+  @Field(() => Int, { description: 'Wait before a code can be resent (default 60).' })
+  resendCooldownSeconds: number;
+
+  @Field(() => Int, { description: 'Life of an admin-issued backup code (default 30).' })
+  adminBackupCodeTtlMinutes: number;
+
+  @Field()
+  updatedAt: Date;
+
+  static from(policy: TwoFactorPolicy): TwoFactorPolicyModel {
+    return Object.assign(new TwoFactorPolicyModel(), policy);
+  }
+}

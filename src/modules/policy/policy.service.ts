@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { Role } from '../../common/auth/role';
+import { TwoFactorPolicyEntity } from './entities/two-factor-policy.entity';
+import { DEFAULT_POLICY, TwoFactorPolicy, TwoFactorRequirement } from './policy.types';
+
+const POLICY_ROW_ID = 1;
+/** Before any admin change the policy reads as the defaults, dated at the epoch. */
+const NEVER = new Date(0);
+
+/**
+ * The global 2FA policy. Read fresh from the database on every use (one
+ * primary-key lookup), so a change made on one instance applies to the next
+ * request on all of them: no cache to invalidate.
+ */
+@Injectable()
+export class PolicyService {
+  constructor(@InjectRepository(TwoFactorPolicyEntity) private readonly policies: Repository<TwoFactorPolicyEntity>) {}
+
+  async get(): Promise<TwoFactorPolicy> {
+    const row = await this.policies.findOneBy({ id: POLICY_ROW_ID });
+    if (!row) return { ...DEFAULT_POLICY, allowedMethods: [...DEFAULT_POLICY.allowedMethods], updatedAt: NEVER };
+    const { id: _id, allowedMethods, ...rest } = row;
+    return { ...rest, allowedMethods: allowedMethods.split(',').filter(Boolean) };
+  }
+
+  /** Whether the policy obliges a user of this role to have a second factor. */
+  static requiresTwoFactor(policy: TwoFactorPolicy, role: Role): boolean {
+    switch (policy.requirement) {
+      case TwoFactorRequirement.OPTIONAL:
+        return false;
+      case TwoFactorRequirement.REQUIRED_FOR_ADMINS:
+        return role === Role.ADMIN;
+      case TwoFactorRequirement.REQUIRED_FOR_ALL:
+        return true;
+      default: {
+        const unreachable: never = policy.requirement;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Stores a whole policy (the caller validated it). */
+  async save(policy: Omit<TwoFactorPolicy, 'updatedAt'>, updatedAt: Date): Promise<TwoFactorPolicy> {
+    await this.policies.save({ ...policy, id: POLICY_ROW_ID, allowedMethods: policy.allowedMethods.join(','), updatedAt });
+    return { ...policy, updatedAt };
+  }
+}

@@ -1,0 +1,53 @@
+import { registerEnumType } from '@nestjs/graphql';
+import { TwoFactorMethod } from '../../common/auth/two-factor-method';
+
+export enum TwoFactorRequirement {
+  OPTIONAL = 'OPTIONAL',
+  REQUIRED_FOR_ADMINS = 'REQUIRED_FOR_ADMINS',
+  REQUIRED_FOR_ALL = 'REQUIRED_FOR_ALL',
+}
+registerEnumType(TwoFactorRequirement, { name: 'TwoFactorRequirement' });
+
+export enum TwoFactorFrequency {
+  EVERY_LOGIN = 'EVERY_LOGIN',
+  TRUSTED_DEVICE = 'TRUSTED_DEVICE',
+}
+registerEnumType(TwoFactorFrequency, {
+  name: 'TwoFactorFrequency',
+  valuesMap: {
+    EVERY_LOGIN: { description: 'Every sign-in asks for a second factor.' },
+    TRUSTED_DEVICE: { description: 'A browser or device that the user chose to trust skips 2FA for trustedDeviceDays.' },
+  },
+});
+
+/** The deployment's one 2FA policy, as every service reads it. */
+export interface TwoFactorPolicy {
+  requirement: TwoFactorRequirement;
+  /** Which of EMAIL and AUTHENTICATOR_APP (or an integrator's method) users may enable. */
+  allowedMethods: string[];
+  frequency: TwoFactorFrequency;
+  trustedDeviceDays: number;
+  maxAttempts: number;
+  cooldownFromAttempt: number;
+  cooldownMinutes: number;
+  lockoutMinutes: number;
+  emailCodeTtlMinutes: number;
+  resendCooldownSeconds: number;
+  adminBackupCodeTtlMinutes: number;
+  updatedAt: Date;
+}
+
+/** CloudCX/CloudFon defaults: "Don't ask again for 90 days", five attempts, warnings from the third. */
+export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
+  requirement: TwoFactorRequirement.OPTIONAL,
+  allowedMethods: [TwoFactorMethod.EMAIL, TwoFactorMethod.AUTHENTICATOR_APP],
+  frequency: TwoFactorFrequency.TRUSTED_DEVICE,
+  trustedDeviceDays: 90,
+  maxAttempts: 5,
+  cooldownFromAttempt: 3,
+  cooldownMinutes: 5,
+  lockoutMinutes: 30,
+  emailCodeTtlMinutes: 10,
+  resendCooldownSeconds: 60,
+  adminBackupCodeTtlMinutes: 30,
+};
