@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 
-const ADMIN_URL = 'mysql://root@127.0.0.1:3306';
+/** A MySQL/MariaDB server where the tests may create and drop databases. */
+const ADMIN_URL = (process.env.TEST_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306').replace(/\/$/, '');
 
 export interface TestDatabase {
   name: string;
