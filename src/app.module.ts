@@ -10,17 +10,24 @@ import { RolePermissions } from './common/auth/permissions';
 import { formatGraphQLError } from './common/errors/format-error';
 import { createValidationPipe } from './common/errors/validation';
 import { SessionGuard } from './common/guards/session.guard';
+import { graphqlLoggingPlugin } from './common/logging/request-logging';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { SecurityModule } from './common/security/security.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
+import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { ChallengeModule } from './modules/challenge/challenge.module';
+import { EnrollmentModule } from './modules/enrollment/enrollment.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MethodsModule } from './modules/methods/methods.module';
+import { PolicyAdminModule } from './modules/policy/policy-admin.module';
 import { PolicyModule } from './modules/policy/policy.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
+import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
 import { UsersModule } from './modules/users/users.module';
 
 export interface AppModuleOptions {
@@ -58,8 +65,17 @@ export class AppModule {
           autoTransformHttpErrors: false,
           formatError: formatGraphQLError,
           context: ({ req, res }: { req: unknown; res: unknown }) => ({ req, res }),
-          plugins: [config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled()],
+          plugins: [
+            config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled(),
+            graphqlLoggingPlugin(),
+          ],
+          // Limits (src/graphql/limits.ts): tokens at parse, depth/fields/aliases at validation; no array batching.
+          parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
+          validationRules: [operationLimitsRule()],
+          allowBatchedHttpRequests: false,
+          hideSchemaDetailsFromClientErrors: !config.graphqlIde,
         }),
+        RateLimitModule.forRoot(config),
         HealthModule,
         SecurityEventsModule,
         PolicyModule,
@@ -67,6 +83,10 @@ export class AppModule {
         MethodsModule,
         UsersModule,
         AuthModule,
+        EnrollmentModule,
+        ChallengeModule,
+        TrustedDevicesModule,
+        PolicyAdminModule,
         ...(options.imports ?? []),
       ],
       controllers: config.graphqlIde ? [IdeAssetsController] : [],

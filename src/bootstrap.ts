@@ -1,17 +1,14 @@
 import { Clock } from '@app/clock';
-import { INestApplication, LogLevel as NestLogLevel, ModuleMetadata } from '@nestjs/common';
+import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
-import { AppConfig, LogLevel } from './config/app-config';
-
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-};
+import { applyHttpHardening } from './common/http/hardening';
+import { createPinoLogger, PinoLoggerService } from './common/logging/pino-logger.service';
+import { requestLoggingMiddleware } from './common/logging/request-logging';
+import { AppConfig } from './config/app-config';
 
 export interface CreateAppOptions {
   clock?: Clock;
@@ -19,19 +16,30 @@ export interface CreateAppOptions {
   imports?: ModuleMetadata['imports'];
   /** false to keep tests quiet. */
   logger?: false;
+  /** Where the JSON log lines go instead of stdout (tests capture and search them). */
+  logStream?: DestinationStream;
 }
 
 /** Builds the application as main.ts, the tests and the bench run it. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<INestApplication> {
+  // Structured JSON logs (pino), secrets redacted: src/common/logging.
+  const pino = options.logger === false ? null : createPinoLogger(config, options.logStream);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register({ config, clock: options.clock, schemaFile: options.schemaFile, imports: options.imports }),
-    { logger: options.logger === false ? false : NEST_LEVELS[config.logLevel], bodyParser: true },
+    // The JSON body parser is installed below, with its size limit and JSON errors.
+    { logger: pino ? new PinoLoggerService(pino) : false, bodyParser: false },
   );
   // req.ip honours X-Forwarded-For only through this many proxies.
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
-  app.use(cookieParser());
+  if (pino) app.use(requestLoggingMiddleware(pino));
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: true });
-  app.enableShutdownHooks();
+  // Security headers, 100 KB JSON bodies (413 beyond), body errors as JSON.
+  applyHttpHardening(app);
+  app.use(cookieParser());
+  // SIGTERM/SIGINT: stop accepting connections, let requests in flight finish
+  // (Apollo's drain plugin), run the modules' shutdown hooks (mail worker,
+  // Redis, database pool), then exit 0.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   return app;
 }

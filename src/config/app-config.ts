@@ -37,6 +37,8 @@ export class AppConfig {
   readonly trustProxy: number;
   readonly logLevel: LogLevel;
   readonly rateLimits: boolean;
+  /** Per client IP and per sensitive mutation (signIn, verifyTwoFactor, enrollment…), per minute. */
+  readonly rateLimitPerMinute: number;
   readonly redisUrl: string | null;
   readonly graphqlIde: boolean;
   readonly corsOrigins: string[];
@@ -182,6 +184,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     trustProxy: int('TRUST_PROXY', 0, 0, 10),
     logLevel: logLevel as LogLevel,
     rateLimits: bool('RATE_LIMITS', true, 'on', 'off'),
+    rateLimitPerMinute: int('RATE_LIMIT_PER_MINUTE', 300, 1, 1_000_000),
     redisUrl,
     graphqlIde: bool('GRAPHQL_IDE', true),
     corsOrigins,

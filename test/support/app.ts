@@ -39,6 +39,8 @@ export interface StartOptions {
   imports?: ModuleMetadata['imports'];
   /** Share another app's database (two instances). */
   database?: TestDatabase;
+  /** Capture the JSON log lines (e.g. to search them for secrets). */
+  logStream?: { write(line: string): void };
 }
 
 /** Boots the real app on a fresh MariaDB database and a free port. Nothing is mocked. */
@@ -60,7 +62,7 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   let app: INestApplication;
   let url = '';
   const boot = async () => {
-    app = await createApp(config, { clock, schemaFile: true, imports: options.imports });
+    app = await createApp(config, { clock, schemaFile: true, imports: options.imports, logStream: options.logStream });
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   };

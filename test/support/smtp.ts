@@ -21,7 +21,14 @@ export class TestSmtpServer {
   private waiters: Array<() => void> = [];
   port = 0;
 
-  constructor(private readonly options: { username?: string; password?: string } = {}) {}
+  constructor(
+    private readonly options: {
+      username?: string;
+      password?: string;
+      /** Recipients refused for good (550), as a real server refuses an unknown mailbox. */
+      rejectRecipients?: RegExp;
+    } = {},
+  ) {}
 
   async start(port = 0): Promise<void> {
     const { username, password } = this.options;
@@ -33,6 +40,12 @@ export class TestSmtpServer {
       onAuth: (auth, _session, callback) => {
         if (auth.username === username && auth.password === password) return callback(null, { user: username });
         return callback(new Error('Invalid username or password'));
+      },
+      onRcptTo: (address, _session, callback) => {
+        if (this.options.rejectRecipients?.test(address.address)) {
+          return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+        }
+        return callback();
       },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
@@ -68,6 +81,11 @@ export class TestSmtpServer {
 
   async stop(): Promise<void> {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** An outage: the port refuses connections until `restart()`. */
+  async restart(): Promise<void> {
+    await this.start(this.port);
   }
 
   /** Waits for the next message to `to` that matches, after `since` messages. */

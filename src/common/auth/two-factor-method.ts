@@ -7,14 +7,33 @@ export enum TwoFactorMethod {
   BACKUP_CODE = 'BACKUP_CODE',
 }
 
-registerEnumType(TwoFactorMethod, {
-  name: 'TwoFactorMethod',
-  valuesMap: {
-    EMAIL: { description: 'A six-digit code sent by email at every sign-in.' },
-    AUTHENTICATOR_APP: { description: 'A six-digit TOTP code (RFC 6238, SHA-1, 30 s) from an authenticator app.' },
-    BACKUP_CODE: {
-      description:
-        "One of the user's ten single-use backup codes, or an admin-issued one: ten characters from an unambiguous alphabet, shown as xxxxx-xxxxx, accepted in any case, with or without the dash and spaces.",
-    },
+/** Kept by reference: the schema reads it (and the enum object) when the app starts. */
+const VALUES_MAP: Record<string, { description?: string }> = {
+  EMAIL: { description: 'A six-digit code sent by email at every sign-in.' },
+  AUTHENTICATOR_APP: { description: 'A six-digit TOTP code (RFC 6238, SHA-1, 30 s) from an authenticator app.' },
+  BACKUP_CODE: {
+    description:
+      "One of the user's ten single-use backup codes, or an admin-issued one: ten characters from an unambiguous alphabet, shown as xxxxx-xxxxx, accepted in any case, with or without the dash and spaces.",
   },
-});
+};
+
+registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', valuesMap: VALUES_MAP });
+
+const CONTRACT_METHODS: readonly string[] = Object.values(TwoFactorMethod);
+
+/**
+ * Makes an integrator's method (e.g. 'SMS') a value of the GraphQL enum
+ * TwoFactorMethod, so clients can name it in verifyTwoFactor, policies and
+ * TwoFactorStatus. Call it at import time of the module that provides the
+ * method's handler, before the application is created: the schema is built
+ * at start from the enum as it is then. The contract's three values cannot
+ * be changed.
+ */
+export function registerTwoFactorMethodName(name: string, description?: string): void {
+  if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) {
+    throw new TypeError(`A method name is an upper-case GraphQL enum value of at most 32 characters (got "${name}")`);
+  }
+  if (CONTRACT_METHODS.includes(name)) throw new TypeError(`${name} is one of the contract's methods already`);
+  (TwoFactorMethod as unknown as Record<string, string>)[name] = name; // idempotent
+  if (description) VALUES_MAP[name] = { description };
+}

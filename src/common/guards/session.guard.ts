@@ -1,6 +1,7 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import { Authenticator, Strategy } from 'passport';
 import { AccessControl } from '../auth/access-control';
 import { Permission } from '../auth/permissions';
 import { Principal } from '../auth/principal';
@@ -8,7 +9,10 @@ import { SessionStage } from '../auth/session-stage';
 import { ALLOWED_STAGES, IS_PUBLIC, REQUIRED_PERMISSIONS } from '../decorators/access.decorators';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
-import { httpRequestOf } from '../http/request-context';
+import { httpRequestOf, httpResponseOf } from '../http/request-context';
+
+/** The passport strategy that turns a bearer token into a Principal (the auth module's). */
+export const SessionStrategy = Symbol('SessionStrategy');
 
 /** The error for a live session at the wrong stage. */
 function wrongStage(stage: SessionStage): DomainException {
@@ -30,23 +34,30 @@ function wrongStage(stage: SessionStage): DomainException {
  * The one global guard, failing closed. Every resolver needs an
  * AUTHENTICATED session unless it says otherwise with @Public() or
  * @AllowStages(...); then the role must hold @RequirePermissions(...).
- * The bearer token is read by the passport strategy in the auth module.
+ *
+ * The bearer token is read by the auth module's passport strategy, run
+ * through a passport Authenticator of this application's own (not the
+ * process-wide one), so two app instances in one process never share it.
  */
 @Injectable()
-export class SessionGuard extends AuthGuard('bearer') {
+export class SessionGuard implements CanActivate {
+  private readonly passport = new Authenticator();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly access: AccessControl,
+    @Inject(SessionStrategy) strategy: Strategy,
   ) {
-    super();
+    this.passport.use('bearer', strategy);
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    await super.canActivate(context); // sets req.user or throws UNAUTHENTICATED
-    const principal = httpRequestOf(context).user as Principal;
+    const req = httpRequestOf(context);
+    const principal = await this.authenticate(req, httpResponseOf(context));
+    req.user = principal;
 
     const stages = this.reflector.getAllAndOverride<SessionStage[]>(ALLOWED_STAGES, targets) ?? [SessionStage.AUTHENTICATED];
     if (!stages.includes(principal.stage)) throw wrongStage(principal.stage);
@@ -56,14 +67,17 @@ export class SessionGuard extends AuthGuard('bearer') {
     return true;
   }
 
-  override getRequest(context: ExecutionContext) {
-    return httpRequestOf(context);
-  }
-
-  /** Passport's answer: a principal, or why not; never its own 401. */
-  override handleRequest<T = Principal>(error: unknown, principal: T | false): T {
-    if (error) throw error;
-    if (!principal) throw new DomainException(ErrorCode.UNAUTHENTICATED);
-    return principal;
+  /** Passport's answer: a principal, or why not; never its own 401 response. */
+  private authenticate(req: object, res: object): Promise<Principal> {
+    return new Promise((resolve, reject) => {
+      const done = (error: unknown, principal: Principal | false) => {
+        if (error) return reject(error);
+        if (!principal) return reject(new DomainException(ErrorCode.UNAUTHENTICATED));
+        resolve(principal);
+      };
+      this.passport.authenticate('bearer', { session: false }, done)(req, res, (error: unknown) =>
+        reject(error ?? new DomainException(ErrorCode.UNAUTHENTICATED)),
+      );
+    });
   }
 }

@@ -1,5 +1,9 @@
 import { Foundation1795324307605 } from './1795324307605-Foundation';
 import { Policy1795324623976 } from './1795324623976-Policy';
+import { TrustedDevices1795325102861 } from './1795325102861-TrustedDevices';
+import { Mail1795325385593 } from './1795325385593-Mail';
+import { Enrollment1795325412024 } from './1795325412024-Enrollment';
+import { Challenge1795325444226 } from './1795325444226-Challenge';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -8,4 +12,8 @@ import { Policy1795324623976 } from './1795324623976-Policy';
 export const ALL_MIGRATIONS: Function[] = [
   Foundation1795324307605,
   Policy1795324623976,
+  TrustedDevices1795325102861,
+  Mail1795325385593,
+  Enrollment1795325412024,
+  Challenge1795325444226,
 ];

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
+import { SessionStrategy } from '../../common/guards/session.guard';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { AuthResolver } from './auth.resolver';
@@ -12,7 +13,14 @@ import { SessionsService } from './sessions.service';
 
 @Module({
   imports: [PassportModule, UsersModule, TypeOrmModule.forFeature([SessionEntity, LoginThrottleEntity])],
-  providers: [AuthService, AuthResolver, SessionsService, BearerStrategy, LoginThrottleService],
-  exports: [AuthService, SessionsService],
+  providers: [
+    AuthService,
+    AuthResolver,
+    SessionsService,
+    BearerStrategy,
+    { provide: SessionStrategy, useExisting: BearerStrategy },
+    LoginThrottleService,
+  ],
+  exports: [AuthService, SessionsService, SessionStrategy],
 })
 export class AuthModule {}

@@ -1,8 +1,10 @@
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { Principal } from '../../common/auth/principal';
 import { AllowAnyStage, Public } from '../../common/decorators/access.decorators';
-import { Client, ClientInfo, CurrentPrincipal, HttpRequest } from '../../common/http/request-context';
+import { SensitiveRateLimit } from '../../common/decorators/rate-limit.decorator';
+import { Client, ClientInfo, CurrentPrincipal, HttpRequest, HttpResponse } from '../../common/http/request-context';
+import { AppConfig } from '../../config/app-config';
 import { AuthService } from './auth.service';
 import { SignInInput } from './dto/sign-in.input';
 import { AuthPayloadModel } from './models/auth-payload.model';
@@ -11,19 +13,44 @@ import { SessionModel } from './models/session.model';
 /** Cookie that carries the trusted-device token (set by verifyTwoFactor). */
 export const TRUSTED_DEVICE_COOKIE = 'twofold_td';
 
+/** Sets the trusted-device cookie: HttpOnly, SameSite=Lax, Secure unless development over plain http. */
+export function setTrustedDeviceCookie(req: Request, res: Response, config: AppConfig, token: string, expiresAt: Date): void {
+  res.cookie(TRUSTED_DEVICE_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: !(config.isDevelopment && !req.secure),
+    path: '/',
+    expires: expiresAt,
+  });
+}
+
 @Resolver()
 export class AuthResolver {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Mutation(() => AuthPayloadModel, {
     description:
       'Public. Starts a session at the stage the user and the policy call for; sends the email code when EMAIL is the preferred method.',
   })
   @Public()
-  signIn(@Args('input') input: SignInInput, @Client() client: ClientInfo, @HttpRequest() req: Request): Promise<AuthPayloadModel> {
+  @SensitiveRateLimit()
+  async signIn(
+    @Args('input') input: SignInInput,
+    @Client() client: ClientInfo,
+    @HttpRequest() req: Request,
+    @HttpResponse() res: Response,
+  ): Promise<AuthPayloadModel> {
     const cookie: unknown = req.cookies?.[TRUSTED_DEVICE_COOKIE];
     const trustedDeviceToken = input.trustedDeviceToken ?? (typeof cookie === 'string' ? cookie : null);
-    return this.auth.signIn(input.email, input.password, { client, trustedDeviceToken });
+    const payload = await this.auth.signIn(input.email, input.password, { client, trustedDeviceToken });
+    // A trusted device skipped the code: its token was rotated.
+    if (payload.trustedDeviceToken && payload.trustedDeviceExpiresAt) {
+      setTrustedDeviceCookie(req, res, this.config, payload.trustedDeviceToken, payload.trustedDeviceExpiresAt);
+    }
+    return payload;
   }
 
   @Query(() => SessionModel, { description: 'Any stage.' })

@@ -4,7 +4,7 @@ import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
 import { normalizeEmail } from '../users/email';
 import { UserEntity } from '../users/entities/user.entity';
 import { UserModel } from '../users/models/user.model';
@@ -44,10 +44,10 @@ export class AuthService {
     return this.openAuthenticated(user, context.client);
   }
 
-  /** A full session, with the SIGN_IN_SUCCEEDED event. */
-  async openAuthenticated(user: UserEntity, client: ClientInfo): Promise<AuthPayloadModel> {
+  /** A full session, with the SIGN_IN_SUCCEEDED event (`details`: how, e.g. { method } or { trustedDevice: true }). */
+  async openAuthenticated(user: UserEntity, client: ClientInfo, details?: SecurityEventInput['details']): Promise<AuthPayloadModel> {
     const { token, session } = await this.sessions.open(user.id, SessionStage.AUTHENTICATED, client);
-    await this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client });
+    await this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client, details });
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
   }
 

@@ -93,6 +93,35 @@ export class SessionsService {
     return result.affected ?? 0;
   }
 
+  /** Ids of the users who have a live session at this stage. */
+  async liveUserIds(stage: SessionStage): Promise<string[]> {
+    const rows = await this.sessions
+      .createQueryBuilder('s')
+      .select('DISTINCT s.userId', 'userId')
+      .where('s.stage = :stage AND s.revokedAt IS NULL AND s.expiresAt > :now', { stage, now: this.clock.now() })
+      .getRawMany<{ userId: string }>();
+    return rows.map((row) => row.userId);
+  }
+
+  /**
+   * Turns the user's live AUTHENTICATED sessions into PENDING_ENROLLMENT
+   * ones, for when the policy now requires a second factor they lack: their
+   * next request answers ENROLLMENT_REQUIRED until they enroll (which gives
+   * a new AUTHENTICATED session). Like any pending session, each lives at
+   * most PENDING_SESSION_MINUTES from now. Returns how many.
+   */
+  async demoteToEnrollment(userId: string): Promise<number> {
+    const now = this.clock.now();
+    const pendingExpiry = addMinutes(now, PENDING_SESSION_MINUTES);
+    const live = { userId, stage: SessionStage.AUTHENTICATED, revokedAt: IsNull() };
+    const shortened = await this.sessions.update(
+      { ...live, expiresAt: MoreThan(pendingExpiry) },
+      { stage: SessionStage.PENDING_ENROLLMENT, expiresAt: pendingExpiry, absoluteExpiresAt: pendingExpiry },
+    );
+    const rest = await this.sessions.update({ ...live, expiresAt: MoreThan(now) }, { stage: SessionStage.PENDING_ENROLLMENT });
+    return (shortened.affected ?? 0) + (rest.affected ?? 0);
+  }
+
   private slidingExpiry(now: Date, absolute: Date): Date {
     const idle = addMinutes(now, this.config.sessionIdleMinutes);
     return idle < absolute ? idle : absolute;

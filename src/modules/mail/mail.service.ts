@@ -1,26 +1,60 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { createTransport, Transporter } from 'nodemailer';
-import { EntityManager } from 'typeorm';
+import { Clock } from '@app/clock';
+import { SecretSealer } from '@app/crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
-import { AppConfig } from '../../config/app-config';
-import { OutgoingMail } from './mail.types';
+import { ClientInfo } from '../../common/http/request-context';
+import { MailOutboxEntity, MailOutboxStatus } from './entities/mail-outbox.entity';
+import { MailDeliveryError, MailSource, MailTransport } from './mail-transport.service';
+import { MailContext, MailTemplateName, OutgoingMail } from './mail.types';
+import { SmtpSettingsChange, SmtpSettingsService, SmtpSettingsView } from './smtp-settings.service';
+import { MailRenderer } from './templates/mail-renderer';
+
+/** The sealed part of an outbox row. */
+export interface QueuedMailBody {
+  to: string;
+  template: MailTemplateName;
+  context: MailContext;
+}
+
+export const outboxSealContext = (id: string) => `mail-outbox:${id}`;
+
+const EMAIL = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+$/;
+
+export interface SmtpSettingsState {
+  settings: SmtpSettingsView | null;
+  source: MailSource;
+}
+
+export interface MailHealth {
+  configured: boolean;
+  source: MailSource;
+  queueDepth: number;
+  oldestWaitingSince: Date | null;
+}
 
 /**
- * Sending mail. PROVISIONAL: sends straight away through SMTP_URL (or logs
- * in development); the mail issue replaces the inside with the admin's SMTP
- * settings and a transactional outbox, keeping these signatures.
+ * Sending mail. `enqueue` writes the message, sealed, to the outbox table (in
+ * the caller's transaction when given its EntityManager); MailWorker sends it.
+ * Nothing here waits on SMTP except `sendTestEmail`, which must.
  */
 @Injectable()
 export class MailService {
-  private readonly logger = new Logger('Mail');
-  private transporter: Transporter | null = null;
-
-  constructor(private readonly config: AppConfig) {}
+  constructor(
+    @InjectRepository(MailOutboxEntity) private readonly outbox: Repository<MailOutboxEntity>,
+    private readonly transport: MailTransport,
+    private readonly settings: SmtpSettingsService,
+    private readonly renderer: MailRenderer,
+    private readonly sealer: SecretSealer,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
 
   /** Whether a message can be sent at all (a server is configured, or the development mailbox). */
   async canSend(): Promise<boolean> {
-    return this.config.smtpUrl !== null || this.config.devMailbox;
+    return (await this.transport.route()).source !== 'none';
   }
 
   /** SMTP_NOT_CONFIGURED when nothing can be sent. */
@@ -32,18 +66,69 @@ export class MailService {
    * Queues a message. With `manager`, the message is written in that
    * transaction, so it is sent if and only if the transaction commits.
    */
-  async enqueue(mail: OutgoingMail, _manager?: EntityManager): Promise<void> {
+  async enqueue(mail: OutgoingMail, manager?: EntityManager): Promise<void> {
+    // Programming errors show up here, at the caller, not later in the worker.
+    this.renderer.assertRenderable(mail.template, mail.context);
+    if (typeof mail.to !== 'string' || !EMAIL.test(mail.to)) throw new Error('enqueue: `to` is not an email address');
     await this.assertCanSend();
-    const text = `${mail.template}\n\n${Object.entries(mail.context)
-      .map(([k, v]) => `${k}: ${v}`)
-      .join('\n')}`;
-    if (!this.config.smtpUrl) {
-      this.logger.log(`Development mailbox: to ${mail.to}\n${text}`);
-      return;
+    const id = randomUUID();
+    const now = this.clock.now();
+    const body: QueuedMailBody = { to: mail.to, template: mail.template, context: mail.context };
+    const row: MailOutboxEntity = {
+      id,
+      status: MailOutboxStatus.PENDING,
+      body: this.sealer.seal(JSON.stringify(body), outboxSealContext(id)),
+      userId: mail.userId ?? null,
+      createdAt: now,
+      nextAttemptAt: now,
+      expiresAt: mail.expiresAt ?? null,
+      attempts: 0,
+      claimedBy: null,
+      claimedUntil: null,
+      lastError: null,
+      sentAt: null,
+      finishedAt: null,
+      dropReason: null,
+    };
+    await (manager ? manager.getRepository(MailOutboxEntity) : this.outbox).insert(row);
+  }
+
+  /** The admin's settings (without the password) and where mail goes now. */
+  async smtpSettings(): Promise<SmtpSettingsState> {
+    const [settings, route] = await Promise.all([this.settings.view(), this.transport.route()]);
+    return { settings, source: route.source };
+  }
+
+  async updateSmtpSettings(change: SmtpSettingsChange, actorId: string, client?: ClientInfo | null): Promise<SmtpSettingsState> {
+    const settings = await this.settings.update(change, actorId, client);
+    return { settings, source: (await this.transport.route()).source };
+  }
+
+  /**
+   * Sends the test message now, not through the queue, so the admin sees the
+   * outcome: a clear BAD_USER_INPUT naming the server and the reason.
+   */
+  async sendTestEmail(to: string): Promise<true> {
+    const address = (to ?? '').trim();
+    if (address.length > 254 || !EMAIL.test(address)) throw DomainException.badInput('to', 'to must be an email address');
+    await this.assertCanSend();
+    try {
+      await this.transport.send({ to: address, ...this.renderer.render('test-message', {}) });
+    } catch (error) {
+      if (error instanceof MailDeliveryError) throw new DomainException(ErrorCode.BAD_USER_INPUT, error.message);
+      throw error;
     }
-    this.transporter ??= createTransport(this.config.smtpUrl);
-    void this.transporter
-      .sendMail({ from: this.config.mailFrom, to: mail.to, subject: `${this.config.appName}: ${mail.template}`, text })
-      .catch((error: Error) => this.logger.error(`Sending to ${mail.to} failed: ${error.message}`));
+    return true;
+  }
+
+  /** For GET /health: never throws on SMTP problems (it does not talk to SMTP at all). */
+  async health(): Promise<MailHealth> {
+    const route = await this.transport.route();
+    const pending = { status: MailOutboxStatus.PENDING };
+    const [queueDepth, oldest] = await Promise.all([
+      this.outbox.countBy(pending),
+      this.outbox.findOne({ where: pending, order: { createdAt: 'ASC' }, select: { id: true, createdAt: true } }),
+    ]);
+    return { configured: route.source !== 'none', source: route.source, queueDepth, oldestWaitingSince: oldest?.createdAt ?? null };
   }
 }

@@ -1,4 +1,4 @@
-/** Every message Twofold sends. Each has an HTML and a text template. */
+/** Every message Twofold sends. Each has an HTML and a text template (templates/mail-templates.ts). */
 export type MailTemplateName =
   | 'sign-in-code'
   | 'enrollment-code'
@@ -11,11 +11,23 @@ export type MailTemplateName =
   | 'notice-trusted-device-added'
   | 'notice-two-factor-reset';
 
+/** Values for a template. Sealed while queued; never logged outside the development mailbox. */
+export type MailContext = Record<string, string | number | boolean | null>;
+
+/**
+ * What each template reads (all optional unless marked). `appName` is always added.
+ * - sign-in-code, enrollment-code: code (REQUIRED), expiresInMinutes
+ * - notice-method-enabled, notice-method-disabled: method (e.g. 'EMAIL'), occurredAt
+ * - notice-backup-code-issued: expiresInMinutes, occurredAt (never the code)
+ * - notice-account-locked: lockoutMinutes, occurredAt
+ * - notice-trusted-device-added: device (e.g. 'Chrome on Windows'), occurredAt
+ * - notice-backup-codes-regenerated, notice-two-factor-reset: occurredAt
+ */
 export interface OutgoingMail {
   to: string;
   template: MailTemplateName;
   /** Values for the template, e.g. { code, expiresInMinutes }. Sealed while queued. */
-  context: Record<string, string | number | boolean | null>;
+  context: MailContext;
   /** The user the message is for (events about failed delivery name them). */
   userId?: string | null;
   /** A message carrying a code is useless after the code expires: dropped, not sent late. */

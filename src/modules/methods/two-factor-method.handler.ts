@@ -41,8 +41,19 @@ export interface TwoFactorMethodHandler {
    */
   verify(request: VerificationRequest): Promise<VerificationOutcome>;
 
+  /**
+   * Voids whatever deliver() issued for this challenge (cancelSignIn). Absent
+   * for methods that deliver nothing.
+   */
+  cancel?(request: CancelRequest): Promise<void>;
+
   /** Removes this method's state for the user (turning it off, admin reset). */
   disable(userId: string): Promise<void>;
+}
+
+export interface CancelRequest {
+  userId: string;
+  challengeId: string;
 }
 
 export interface DeliveryRequest {

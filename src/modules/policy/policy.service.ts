@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
 import { TwoFactorPolicyEntity } from './entities/two-factor-policy.entity';
 import { DEFAULT_POLICY, TwoFactorPolicy, TwoFactorRequirement } from './policy.types';
@@ -39,6 +39,28 @@ export class PolicyService {
         return unreachable;
       }
     }
+  }
+
+  /**
+   * Stores `next` only if the stored policy is still `expected` (as get()
+   * returned it): a compare-and-set on every column, so two admins saving
+   * different fields at once cannot silently undo each other. False when
+   * another change came first; read again and retry.
+   */
+  async replace(expected: TwoFactorPolicy, next: Omit<TwoFactorPolicy, 'updatedAt'>, updatedAt: Date): Promise<boolean> {
+    const values = { ...next, allowedMethods: next.allowedMethods.join(','), updatedAt };
+    if (expected.updatedAt.getTime() === NEVER.getTime()) {
+      try {
+        await this.policies.insert({ ...values, id: POLICY_ROW_ID });
+        return true;
+      } catch (error) {
+        if (error instanceof QueryFailedError) return false; // another instance stored the first policy
+        throw error;
+      }
+    }
+    const { allowedMethods, ...rest } = expected;
+    const result = await this.policies.update({ ...rest, id: POLICY_ROW_ID, allowedMethods: allowedMethods.join(',') }, values);
+    return (result.affected ?? 0) > 0;
   }
 
   /** Stores a whole policy (the caller validated it). */

@@ -1,0 +1,211 @@
+// Load generation (autocannon), the server process and its memory.
+import { spawn } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT } from './app.mjs';
+
+const require = createRequire(import.meta.url);
+const autocannon = require('autocannon');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** An SMTP server that accepts and discards every message. */
+export async function startSmtpSink() {
+  const { SMTPServer } = require('smtp-server');
+  let received = 0;
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      stream.on('data', () => {});
+      stream.on('end', () => {
+        received++;
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { url: `smtp://127.0.0.1:${port}`, received: () => received, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** The built server (node dist/src/main.js) in production mode; its log goes to `logFile`. */
+export async function startServer(env, logFile) {
+  const port = await freePort();
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (exited) throw new Error(`the server exited (${JSON.stringify(exited)}); see ${logFile}`);
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(100);
+  }
+  const rss = new RssSampler(child.pid);
+  return {
+    url,
+    pid: child.pid,
+    rss,
+    async stop() {
+      rss.stop();
+      if (exited) return exited;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      return exited;
+    },
+  };
+}
+
+/** Samples the server's resident memory every 100 ms; peak() per measurement window. */
+class RssSampler {
+  constructor(pid) {
+    this.pid = pid;
+    this.windowPeak = 0;
+    this.overallPeak = 0;
+    this.timer = setInterval(() => this.sample(), 100);
+    this.timer.unref();
+  }
+  sample() {
+    try {
+      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1] ?? 0);
+      this.windowPeak = Math.max(this.windowPeak, kb);
+      this.overallPeak = Math.max(this.overallPeak, kb);
+    } catch {
+      /* exited */
+    }
+  }
+  reset() {
+    this.sample();
+    this.windowPeak = 0;
+    this.sample();
+  }
+  peakMB() {
+    this.sample();
+    return Math.round(this.windowPeak / 1024);
+  }
+  overallMB() {
+    return Math.round(this.overallPeak / 1024);
+  }
+  stop() {
+    clearInterval(this.timer);
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/**
+ * One autocannon run against POST /graphql. `requests` are autocannon
+ * request objects (setupRequest/onResponse allowed); `check(body, index)`
+ * says whether a GraphQL answer counts as a success (non-2xx never does).
+ */
+export async function load(server, { requests, connections, duration, amount, overallRate, check, perUnit = 1 }) {
+  let ok = 0;
+  let failed = 0;
+  let firstFailure = null;
+  const wrapped = requests.map((request, index) => ({
+    method: 'POST',
+    path: '/graphql',
+    headers: JSON_HEADERS,
+    ...request,
+    onResponse(status, body, context, headers) {
+      request.onResponse?.(status, body, context, headers);
+      const good = status === 200 && (check ? check(body, index, context) : !body.includes('"errors"'));
+      if (good) ok++;
+      else {
+        failed++;
+        firstFailure ??= `${status} ${String(body).slice(0, 300)}`;
+      }
+    },
+  }));
+  server.rss.reset();
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    pipelining: 1,
+    ...(amount ? { amount } : { duration }),
+    ...(overallRate ? { overallRate } : {}),
+    requests: wrapped,
+    timeout: 30,
+  });
+  const seconds = result.duration;
+  return {
+    requestsPerSecond: result.requests.total / seconds,
+    unitsPerSecond: ok / perUnit / seconds,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    ok,
+    failed: failed + result.errors + result.timeouts,
+    firstFailure,
+    seconds,
+    rssMB: server.rss.peakMB(),
+  };
+}
+
+/** Latency of a light request sent every `intervalMs` while something else runs: shows whether the event loop stalls. */
+export function probe(url, intervalMs = 50) {
+  const latencies = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      try {
+        await fetch(`${url}/graphql`, { method: 'POST', headers: JSON_HEADERS, body: '{"query":"{ __typename }"}' });
+        latencies.push(performance.now() - started);
+      } catch {
+        /* counted as missing */
+      }
+      await sleep(intervalMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      latencies.sort((a, b) => a - b);
+      const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+      return { count: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN };
+    },
+  };
+}
+
+/** Raw argon2id verifications per second with the app's parameters, `concurrency` at a time, for `seconds`. */
+export async function rawArgon2(hash, password, concurrency, seconds) {
+  const { verify } = require('@node-rs/argon2');
+  const deadline = performance.now() + seconds * 1000;
+  let done = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        if (!(await verify(hash, password))) throw new Error('argon2 verify failed');
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}

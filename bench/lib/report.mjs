@@ -1,0 +1,143 @@
+// The one table `npm run bench` prints.
+
+const GOALS = {
+  currentSession: 0.75,
+  verify: 0.3,
+  verifyHalfRateP99: 20,
+  signIn: 0.85,
+  flow: 0.6,
+  scale: 0.85,
+  rssMB: 300,
+};
+
+const fmt = (n, digits = 0) =>
+  n === undefined || n === null || Number.isNaN(n) ? '—' : Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mark = (ok) => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
+
+/** Rows: one per scenario, each with the small and the large database side by side. */
+export function rows(results) {
+  const small = results.phases.small ?? {};
+  const large = results.phases.large ?? {};
+  const out = [];
+  const ratio = (phase, key, against) => {
+    const value = phase[key]?.unitsPerSecond ?? phase[key]?.requestsPerSecond;
+    return value && against ? value / against : undefined;
+  };
+  const base = (phase) => phase.baseline?.unitsPerSecond;
+  const argon = (phase) => phase.argon2PerSecond;
+
+  const add = (id, label, key, ratioOf, goal, goalText, unitsKey = 'unitsPerSecond') => {
+    const s = small[key];
+    const l = large[key];
+    if (!s && !l) return;
+    const rs = ratioOf ? ratioOf(small) : undefined;
+    const rl = ratioOf ? ratioOf(large) : undefined;
+    const scaleRatio = s && l ? l[unitsKey] / s[unitsKey] : undefined;
+    out.push({
+      id,
+      label,
+      small: s && { rate: s[unitsKey], p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed },
+      large: l && { rate: l[unitsKey], p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed },
+      ratio: rs,
+      ratioLarge: rl,
+      goal: goalText,
+      met: rs === undefined || goal === undefined ? undefined : rs >= goal,
+      scale: scaleRatio,
+      scaleMet: scaleRatio === undefined ? undefined : scaleRatio >= GOALS.scale,
+    });
+  };
+
+  add('1', '{ __typename }, no token (baseline)', 'baseline', undefined, undefined, 'floor');
+  add('2', 'currentSession, AUTHENTICATED', 'currentSession', (p) => ratio(p, 'currentSession', base(p)), GOALS.currentSession, `≥ ${GOALS.currentSession} × baseline`);
+  add('3', 'verifyTwoFactor, TOTP, distinct users', 'verify', (p) => ratio(p, 'verify', base(p)), GOALS.verify, `≥ ${GOALS.verify} × baseline`);
+  if (small.verifyHalfRate || large.verifyHalfRate) {
+    const s = small.verifyHalfRate;
+    const l = large.verifyHalfRate;
+    out.push({
+      id: '3b',
+      label: `  same at half rate (${fmt(s?.rate)}/s)`,
+      small: s && { rate: s.unitsPerSecond, p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed },
+      large: l && { rate: l.unitsPerSecond, p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed },
+      ratio: undefined,
+      goal: `p99 < ${GOALS.verifyHalfRateP99} ms`,
+      met: s ? s.p99 < GOALS.verifyHalfRateP99 : undefined,
+      metText: s ? `p99 ${fmt(s.p99)} ms` : undefined,
+      scale: s && l ? l.p99 / s.p99 : undefined,
+      scaleText: s && l ? `p99 ${fmt(l.p99)} ms` : undefined,
+      scaleMet: s && l ? l.p99 < GOALS.verifyHalfRateP99 : undefined,
+    });
+  }
+  if (small.argon2PerSecond || large.argon2PerSecond) {
+    out.push({
+      id: '',
+      label: '  raw argon2id verify (same params, concurrency)',
+      small: small.argon2PerSecond && { rate: small.argon2PerSecond },
+      large: large.argon2PerSecond && { rate: large.argon2PerSecond },
+      goal: 'reference',
+    });
+  }
+  add('4', 'signIn, no 2FA', 'signIn', (p) => ratio(p, 'signIn', argon(p)), GOALS.signIn, `≥ ${GOALS.signIn} × argon2`);
+  add('5', 'signIn + verifyTwoFactor flows/s', 'flow', (p) => (p.flow && argon(p) ? p.flow.flowsPerSecond / argon(p) : undefined), GOALS.flow, `≥ ${GOALS.flow} × argon2`, 'flowsPerSecond');
+  return out;
+}
+
+export function printReport(results) {
+  const m = results.machine;
+  const table = rows(results);
+  const lines = [];
+  const hasLarge = Boolean(results.phases.large);
+  lines.push('');
+  lines.push(`Twofold benchmark — ${m.date.slice(0, 16).replace('T', ' ')} UTC — ${m.cpu} × ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}, ${m.database}`);
+  lines.push(
+    `${results.params.connections} connections, ${results.params.duration} s per run${results.params.quick ? ' (--quick)' : ''}; rates are successful operations per second; latency in ms`,
+  );
+  lines.push('');
+  const head = ['#', 'scenario', 'small: ops/s', 'p50', 'p99', 'RSS MB', 'ratio', 'goal'];
+  if (hasLarge) head.push('large: ops/s', 'p50', 'p99', 'RSS MB', 'large ÷ small (goal ≥ 0.85)');
+  const body = table.map((r) => {
+    const cells = [
+      r.id,
+      r.label,
+      fmt(r.small?.rate, r.small?.rate < 100 ? 1 : 0),
+      fmt(r.small?.p50, 1),
+      fmt(r.small?.p99, 1),
+      fmt(r.small?.rss),
+      r.metText ?? (r.ratio === undefined ? '' : `${fmt(r.ratio, 2)}×`),
+      `${r.goal ?? ''}${mark(r.met)}`,
+    ];
+    if (hasLarge) {
+      cells.push(
+        fmt(r.large?.rate, r.large?.rate < 100 ? 1 : 0),
+        fmt(r.large?.p50, 1),
+        fmt(r.large?.p99, 1),
+        fmt(r.large?.rss),
+        r.scaleText ? `${r.scaleText}${mark(r.scaleMet)}` : r.scale === undefined ? '' : `${fmt(r.scale, 2)}${mark(r.scaleMet)}`,
+      );
+    }
+    return cells;
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => String(row[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i <= 1 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  lines.push(line(head));
+  lines.push(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of body) lines.push(line(row));
+  lines.push('');
+  const rss = results.peakRssMB;
+  lines.push(`Peak server RSS over the whole run: ${fmt(rss)} MB (goal ≤ ${GOALS.rssMB} MB)${mark(rss <= GOALS.rssMB)}`);
+  const st = results.statements;
+  if (st) {
+    const part = (label, s) => (s ? `${label} ${fmt(s.statements, 1)}` : null);
+    lines.push(
+      `SQL statements per operation: ${[part('currentSession', st.currentSession), part('signIn (no 2FA)', st.signIn), part('signIn (2FA pending)', st.signInPending), part('verifyTwoFactor', st.verify), part('whole two-factor sign-in', st.flow)].filter(Boolean).join(', ')}${st.currentSession?.exact === false ? ' (server-wide Questions: approximate)' : ''}`,
+    );
+  }
+  const probe = results.phases.small?.signIn?.probe;
+  if (probe) lines.push(`Event loop during signIn load: a { __typename } probe every 50 ms answered in p50 ${fmt(probe.p50, 1)} ms, p99 ${fmt(probe.p99, 1)} ms, max ${fmt(probe.max, 1)} ms`);
+  const failures = table.flatMap((r) => [r.small, r.large]).reduce((sum, x) => sum + (x?.failed ?? 0), 0);
+  if (failures > 0) lines.push(`Failed requests (non-200 or an unexpected answer): ${failures}; see the results JSON`);
+  if (results.tableRows) {
+    lines.push(`Large database: ${Object.entries(results.tableRows).filter(([, n]) => n > 1000).map(([t, n]) => `${t} ≈ ${fmt(n)}`).join(', ')} (seeded in ${results.scaleSeedSeconds} s)`);
+  }
+  lines.push('');
+  process.stdout.write(lines.join('\n') + '\n');
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [-- --only=1,2,4] [-- --no-scale] [-- --skip-build] [-- --keep]
+//
+// Builds the server, starts it in production mode on a fresh MariaDB/MySQL
+// database with seeded users, drives it over HTTP with autocannon and prints
+// one table: requests/s, p50/p99 latency and peak RSS per scenario, with the
+// ratios against the goals of the performance issue, on a small database and
+// again after seeding 1,000,000 users, 1,000,000 sessions and 5,000,000
+// security events. See docs/performance.md.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BENCH_PASSWORD, mapLimit, ROOT, startSeeder } from './lib/app.mjs';
+import { createBenchDatabase, seedScale } from './lib/db.mjs';
+import { load, probe, rawArgon2, startServer, startSmtpSink } from './lib/load.mjs';
+import { printReport } from './lib/report.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-scale': { type: 'boolean', default: false },
+    'skip-build': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    connections: { type: 'string' },
+  },
+});
+
+const FULL = {
+  duration: 10,
+  connections: 16,
+  authTokens: 1_000,
+  plainUsers: 1_000,
+  verifyUsers: 16_000,
+  flowUsers: 6_000,
+  statementSamples: 100,
+  scale: { users: 1_000_000, sessions: 1_000_000, events: 5_000_000 },
+};
+const QUICK = {
+  duration: 3,
+  connections: 8,
+  authTokens: 200,
+  plainUsers: 200,
+  verifyUsers: 4_000,
+  flowUsers: 1_500,
+  statementSamples: 30,
+  scale: { users: 20_000, sessions: 20_000, events: 100_000 },
+};
+const P = { ...(args.quick ? QUICK : FULL) };
+if (args.duration) P.duration = Number(args.duration);
+if (args.connections) P.connections = Number(args.connections);
+const only = args.only ? new Set(args.only.split(',').map((s) => Number(s.trim()))) : null;
+const wants = (n) => !only || only.has(n);
+const scale = !args['no-scale'] && (!only || only.has(6));
+
+const started = Date.now();
+const log = (message) => process.stderr.write(`[bench ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] ${message}\n`);
+
+const GQL = {
+  typename: JSON.stringify({ query: '{ __typename }' }),
+  currentSession: JSON.stringify({ query: 'query CurrentSession { currentSession { stage expiresAt } }' }),
+  signIn: (email) =>
+    JSON.stringify({
+      query: 'mutation SignIn($input: SignInInput!) { signIn(input: $input) { stage sessionToken expiresAt } }',
+      variables: { input: { email, password: BENCH_PASSWORD } },
+    }),
+  verify: (code) =>
+    JSON.stringify({
+      query: 'mutation Verify($input: VerifyTwoFactorInput!) { verifyTwoFactor(input: $input) { stage sessionToken expiresAt } }',
+      variables: { input: { method: 'AUTHENTICATOR_APP', code } },
+    }),
+};
+const bearer = (token) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
+
+async function main() {
+  const outDir = join(ROOT, 'var', 'bench');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+
+  if (!args['skip-build']) {
+    log('building (npm run build)…');
+    const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) throw new Error('npm run build failed');
+  }
+
+  const db = await createBenchDatabase();
+  const smtp = await startSmtpSink();
+  const appSecret = randomBytes(32).toString('base64');
+  const baseEnv = { NODE_ENV: 'production', APP_SECRET: appSecret, SMTP_URL: smtp.url, RATE_LIMITS: 'off', GRAPHQL_IDE: 'false' };
+  let server = null;
+  let seeder = null;
+  const results = { machine: machine(db.version), params: { ...P, quick: args.quick }, phases: {} };
+
+  try {
+    log(`database ${db.name} (${db.version}); seeding bench users through the app's services…`);
+    seeder = await startSeeder({ ...baseEnv, DATABASE_URL: db.adminDbUrl });
+    const plain = await seeder.createUsers('plain', P.plainUsers);
+    let verifyUsers = [];
+    let flowUsers = [];
+    if (seeder.totpReady) {
+      verifyUsers = await seeder.createUsers('verify', P.verifyUsers, { totp: true });
+      flowUsers = await seeder.createUsers('flow', P.flowUsers, { totp: true });
+    } else {
+      log('the authenticator-app method is not in this build: scenarios 3 and 5 are skipped');
+    }
+    const tokens = await seeder.openSessions(plain.slice(0, P.authTokens));
+    log(`seeded ${plain.length + verifyUsers.length + flowUsers.length} users, ${tokens.length} sessions`);
+
+    server = await startServer({ ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info' }, join(outDir, `server-${stamp}.log`));
+    log(`server up at ${server.url} (pid ${server.pid}, log var/bench/server-${stamp}.log)`);
+
+    const ctx = { db, server, seeder, plain, tokens, verifyUsers, flowUsers, lastTotpUse: 0 };
+    results.phases.small = await runPhase('small', ctx);
+    results.statements = await countStatements(ctx);
+
+    if (scale) {
+      log(`seeding scale data: ${P.scale.users.toLocaleString('en-US')} users, ${P.scale.sessions.toLocaleString('en-US')} sessions, ${P.scale.events.toLocaleString('en-US')} security events…`);
+      const seconds = await seedScale(db, { ...P.scale, passwordHash: seeder.passwordHash }, log);
+      results.scaleSeedSeconds = seconds;
+      results.tableRows = await db.tableRows();
+      log(`scale data seeded in ${seconds} s`);
+      results.phases.large = await runPhase('large', ctx);
+    }
+    results.peakRssMB = server.rss.overallMB();
+    results.mailsReceived = smtp.received();
+  } finally {
+    const exit = server ? await server.stop() : null;
+    if (exit) results.serverExit = exit;
+    await seeder?.close().catch((error) => log(`closing the seeder: ${error.message}`));
+    await smtp.close();
+    if (!args.keep) await db.drop();
+    else log(`kept database ${db.name}`);
+  }
+
+  const file = join(outDir, `results-${stamp}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2));
+  printReport(results);
+  log(`results written to var/bench/results-${stamp}.json; total ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+/** Every scenario once, on the database as it is now. */
+async function runPhase(phase, ctx) {
+  const { server, seeder, plain, tokens } = ctx;
+  const { duration, connections } = P;
+  const out = {};
+  log(`— ${phase} database —`);
+
+  // Warm up: JIT, pools, caches.
+  await load(server, { requests: [{ body: GQL.typename }], connections, duration: 2 });
+
+  if (wants(1) || wants(2) || wants(3)) {
+    log('1 { __typename } without a token');
+    out.baseline = await load(server, { requests: [{ body: GQL.typename }], connections, duration });
+  }
+
+  if (wants(2)) {
+    log('2 currentSession with an AUTHENTICATED token');
+    let next = 0;
+    out.currentSession = await load(server, {
+      connections,
+      duration,
+      requests: [{ setupRequest: (req) => ({ ...req, headers: bearer(tokens[next++ % tokens.length]), body: GQL.currentSession }) }],
+      check: (body) => body.includes('"AUTHENTICATED"'),
+    });
+  }
+
+  if (wants(3) && ctx.verifyUsers.length > 0) {
+    await waitForNextTotpStep(ctx);
+    log(`3 verifyTwoFactor: opening ${ctx.verifyUsers.length.toLocaleString('en-US')} pending sign-ins…`);
+    const pending = await seeder.openPendingSignIns(ctx.verifyUsers);
+    const firstRun = pending.slice(0, Math.floor(pending.length * 0.6));
+    const secondRun = pending.slice(firstRun.length);
+    log(`3 verifyTwoFactor with TOTP, ${firstRun.length.toLocaleString('en-US')} distinct users, full speed`);
+    out.verify = await load(server, verifyRequests(firstRun, seeder, connections));
+    const rate = Math.max(1, Math.floor(out.verify.requestsPerSecond / 2));
+    const amount = Math.min(secondRun.length, rate * duration);
+    log(`3 verifyTwoFactor at half that rate (${rate}/s, ${amount} users)`);
+    out.verifyHalfRate = { ...(await load(server, { ...verifyRequests(secondRun.slice(0, amount), seeder, connections), overallRate: rate })), rate };
+    ctx.lastTotpUse = Date.now();
+  }
+
+  if (wants(4) || wants(5)) {
+    log(`raw argon2id verifications (@node-rs/argon2, m=19456 t=2 p=1), ${connections} at a time`);
+    out.argon2PerSecond = await rawArgon2(seeder.passwordHash, BENCH_PASSWORD, connections, duration);
+  }
+
+  if (wants(4)) {
+    log('4 signIn, users without 2FA (with a __typename probe every 50 ms)');
+    let next = 0;
+    const side = probe(server.url);
+    out.signIn = await load(server, {
+      connections,
+      duration,
+      requests: [{ setupRequest: (req) => ({ ...req, body: GQL.signIn(plain[next++ % plain.length].email) }) }],
+      check: (body) => body.includes('"AUTHENTICATED"'),
+    });
+    out.signIn.probe = await side.stop();
+  }
+
+  if (wants(5) && ctx.flowUsers.length > 0) {
+    await waitForNextTotpStep(ctx);
+    log(`5 signIn + verifyTwoFactor (TOTP), each flow a distinct user of ${ctx.flowUsers.length.toLocaleString('en-US')}`);
+    let next = 0;
+    const users = ctx.flowUsers;
+    out.flow = await load(server, {
+      connections,
+      duration,
+      perUnit: 1,
+      requests: [
+        {
+          setupRequest(req, context) {
+            context.user = users[next++ % users.length];
+            return { ...req, body: GQL.signIn(context.user.email) };
+          },
+          onResponse(status, body, context) {
+            try {
+              context.token = JSON.parse(body).data?.signIn?.sessionToken ?? 'none';
+            } catch {
+              context.token = 'none';
+            }
+          },
+        },
+        { setupRequest: (req, context) => ({ ...req, headers: bearer(context.token), body: GQL.verify(seeder.totpCode(context.user.secret)) }) },
+      ],
+      // A flow counts when its verifyTwoFactor answers AUTHENTICATED.
+      check: (body, index) => (index === 0 ? body.includes('"PENDING_TWO_FACTOR"') : body.includes('"AUTHENTICATED"')),
+    });
+    // Only the second request of each pair is a finished flow.
+    out.flow.flowsPerSecond = out.flow.ok / 2 / out.flow.seconds;
+    out.flow.flowsStarted = next;
+    out.flow.usersNeeded = Math.ceil(out.flow.flowsPerSecond * 30);
+    if (next > users.length) log(`  warning: ${next} flows for ${users.length} users: some users signed in twice within a step`);
+    ctx.lastTotpUse = Date.now();
+  }
+  return out;
+}
+
+/** TOTP users verified in the last step cannot use the same step again: wait for a new one. */
+async function waitForNextTotpStep(ctx) {
+  const wait = ctx.lastTotpUse + 31_000 - Date.now();
+  if (ctx.lastTotpUse && wait > 0) {
+    log(`  waiting ${Math.ceil(wait / 1000)} s for a new TOTP step`);
+    await sleep(wait);
+  }
+}
+
+function verifyRequests(pending, seeder, connections) {
+  let next = 0;
+  return {
+    connections,
+    amount: pending.length,
+    requests: [
+      {
+        setupRequest(req) {
+          const user = pending[next++ % pending.length];
+          return { ...req, headers: bearer(user.token), body: GQL.verify(seeder.totpCode(user.secret)) };
+        },
+      },
+    ],
+    check: (body) => body.includes('"AUTHENTICATED"'),
+  };
+}
+
+/**
+ * SQL statements the server sends per operation: a few operations at a
+ * time, counted from the server's own MySQL user (MariaDB userstat), less
+ * the idle rate (the mail worker's polling).
+ */
+async function countStatements(ctx) {
+  const { db, server, seeder, plain, tokens } = ctx;
+  const n = P.statementSamples;
+  const post = (body, headers = { 'content-type': 'application/json' }) =>
+    fetch(`${server.url}/graphql`, { method: 'POST', headers, body }).then((r) => r.json());
+  await sleep(1500);
+  const idleStart = await db.statements();
+  const idleFrom = Date.now();
+  await sleep(3000);
+  const idleRate = ((await db.statements()).count - idleStart.count - 1) / ((Date.now() - idleFrom) / 1000);
+
+  const measure = async (label, count, run) => {
+    const before = await db.statements();
+    const from = Date.now();
+    await run();
+    const after = await db.statements();
+    const seconds = (Date.now() - from) / 1000;
+    const statements = Math.max(0, after.count - before.count - 1 - idleRate * seconds) / count;
+    const busyMs = ((after.busySeconds - before.busySeconds) / count) * 1000;
+    log(`  ${label}: ${statements.toFixed(1)} SQL statements each`);
+    return { statements: Math.round(statements * 10) / 10, dbBusyMs: Math.round(busyMs * 100) / 100, exact: after.exact };
+  };
+
+  log(`counting SQL statements (${n} of each, server's MySQL user)`);
+  const out = { idlePerSecond: Math.round(idleRate * 10) / 10 };
+  out.currentSession = await measure('currentSession', n, () =>
+    mapLimit(tokens.slice(0, n), 4, (token) => post(GQL.currentSession, bearer(token))),
+  );
+  out.signIn = await measure('signIn (no 2FA)', n, () => mapLimit(plain.slice(0, n), 4, (u) => post(GQL.signIn(u.email))));
+  if (ctx.flowUsers.length >= n) {
+    await waitForNextTotpStep(ctx);
+    const users = ctx.flowUsers.slice(-n);
+    const pendingTokens = [];
+    out.signInPending = await measure('signIn (TOTP user → PENDING_TWO_FACTOR)', n, () =>
+      mapLimit(users, 4, async (u, i) => (pendingTokens[i] = (await post(GQL.signIn(u.email))).data?.signIn?.sessionToken)),
+    );
+    out.verify = await measure('verifyTwoFactor (TOTP)', n, () =>
+      mapLimit(users, 4, (u, i) => post(GQL.verify(seeder.totpCode(u.secret)), bearer(pendingTokens[i]))),
+    );
+    out.flow = {
+      statements: Math.round((out.signInPending.statements + out.verify.statements) * 10) / 10,
+      dbBusyMs: Math.round((out.signInPending.dbBusyMs + out.verify.dbBusyMs) * 100) / 100,
+    };
+    ctx.lastTotpUse = Date.now();
+  }
+  return out;
+}
+
+function machine(dbVersion) {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    database: dbVersion,
+    date: new Date().toISOString(),
+  };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Role } from '../../common/auth/role';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { PolicyService } from '../policy/policy.service';
+import { DEFAULT_POLICY, TwoFactorRequirement } from '../policy/policy.types';
+import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
+import { UserEntity } from '../users/entities/user.entity';
+import { AttemptsService } from './attempts.service';
+import { ChallengeSignInFlow } from './challenge-sign-in.flow';
+import { ChallengeService, UserMethods } from './challenge.service';
+
+const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntity;
+const client = { ip: '127.0.0.1', userAgent: 'test' };
+const app = { method: 'AUTHENTICATOR_APP', primary: true } as never;
+
+function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: TwoFactorRequirement; device?: boolean }) {
+  const policy = { ...DEFAULT_POLICY, requirement: options.requirement ?? TwoFactorRequirement.OPTIONAL, updatedAt: new Date(0) };
+  const challenge = {
+    methodsOf: vi.fn(async () => options.methods ?? { primaries: [], preferred: null }),
+    openEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
+    openAuthenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
+    begin: vi.fn(async () => ({ stage: 'PENDING_TWO_FACTOR' })),
+  };
+  const attempts = {
+    assertNotLocked: vi.fn(async () => {
+      if (options.locked) throw new DomainException(ErrorCode.ACCOUNT_LOCKED);
+    }),
+  };
+  const devices = { redeem: vi.fn(async () => (options.device ? { token: 'next', expiresAt: new Date(1) } : null)) };
+  const instance = new ChallengeSignInFlow(
+    challenge as unknown as ChallengeService,
+    attempts as unknown as AttemptsService,
+    { get: async () => policy } as unknown as PolicyService,
+    devices as unknown as TrustedDevicesService,
+  );
+  return { instance, challenge, devices };
+}
+
+describe('ChallengeSignInFlow', () => {
+  it('refuses a locked user before anything else', async () => {
+    const { instance, challenge } = flow({ locked: true, methods: { primaries: [app], preferred: app } });
+    await expect(instance.afterPassword(user, { client, trustedDeviceToken: 'x' })).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
+    expect(challenge.begin).not.toHaveBeenCalled();
+  });
+
+  it('no method: AUTHENTICATED, or PENDING_ENROLLMENT when the policy requires 2FA', async () => {
+    expect(await flow({}).instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'AUTHENTICATED' });
+    const required = flow({ requirement: TwoFactorRequirement.REQUIRED_FOR_ALL });
+    expect(await required.instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_ENROLLMENT' });
+    const adminsOnly = flow({ requirement: TwoFactorRequirement.REQUIRED_FOR_ADMINS });
+    expect(await adminsOnly.instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'AUTHENTICATED' });
+  });
+
+  it('a trusted device skips the challenge with a rotated token; an unknown one does not', async () => {
+    const methods = { primaries: [app], preferred: app };
+    const trusted = flow({ methods, device: true });
+    expect(await trusted.instance.afterPassword(user, { client, trustedDeviceToken: 'old' })).toMatchObject({
+      stage: 'AUTHENTICATED',
+      details: { trustedDevice: true },
+      trustedDeviceToken: 'next',
+    });
+    const untrusted = flow({ methods, device: false });
+    expect(await untrusted.instance.afterPassword(user, { client, trustedDeviceToken: 'old' })).toMatchObject({ stage: 'PENDING_TWO_FACTOR' });
+    const none = flow({ methods, device: true });
+    expect(await none.instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_TWO_FACTOR' });
+    expect(none.devices.redeem).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { AuthPayloadModel } from '../auth/models/auth-payload.model';
+import { SignInContext, SignInFlow } from '../auth/sign-in-flow';
+import { PolicyService } from '../policy/policy.service';
+import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
+import { UserEntity } from '../users/entities/user.entity';
+import { AttemptsService } from './attempts.service';
+import { ChallengeService } from './challenge.service';
+
+/**
+ * What a right password leads to (AuthService calls it only then, so a
+ * lockout is never revealed to someone without the password):
+ * locked → ACCOUNT_LOCKED; no method → AUTHENTICATED, or PENDING_ENROLLMENT
+ * when the policy requires 2FA; a trusted device → AUTHENTICATED with a
+ * rotated device token; otherwise PENDING_TWO_FACTOR with a challenge.
+ */
+@Injectable()
+export class ChallengeSignInFlow implements SignInFlow {
+  constructor(
+    private readonly challenge: ChallengeService,
+    private readonly attempts: AttemptsService,
+    private readonly policies: PolicyService,
+    private readonly trustedDevices: TrustedDevicesService,
+  ) {}
+
+  async afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel> {
+    const { client } = context;
+    const policy = await this.policies.get();
+    await this.attempts.assertNotLocked(user.id, policy);
+
+    const methods = await this.challenge.methodsOf(user.id);
+    if (methods.primaries.length === 0) {
+      if (PolicyService.requiresTwoFactor(policy, user.role)) return this.challenge.openEnrollment(user, client);
+      return this.challenge.openAuthenticated(user, client);
+    }
+
+    if (context.trustedDeviceToken) {
+      const device = await this.trustedDevices.redeem(user.id, context.trustedDeviceToken, client);
+      if (device) {
+        const payload = await this.challenge.openAuthenticated(user, client, { trustedDevice: true });
+        return { ...payload, trustedDeviceToken: device.token, trustedDeviceExpiresAt: device.expiresAt };
+      }
+    }
+    return this.challenge.begin(user, client, policy, methods);
+  }
+}

@@ -1,0 +1,13 @@
+import { Field, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('EmailEnrollment')
+export class EmailEnrollmentModel {
+  @Field({ description: 'The masked address the code was sent to (j***@example.com).' })
+  sentTo: string;
+
+  @Field({ description: 'When the code (and this enrollment) expires.' })
+  expiresAt: Date;
+
+  @Field({ description: 'When resendEmailEnrollmentCode will next be accepted.' })
+  resendAvailableAt: Date;
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { TwoFactorMethod } from '../../common/auth/two-factor-method';
+import { BackupCodesService } from '../backup-codes/backup-codes.service';
+import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
+import { UserMethodsService } from '../methods/user-methods/user-methods.service';
+
+/** A user's 2FA at a glance (User.twoFactor, the challenge's choice of method). */
+export interface TwoFactorStatus {
+  /** True when at least one primary method is enabled. */
+  enabled: boolean;
+  /** Enabled primary methods (EMAIL, AUTHENTICATOR_APP, an integrator's), in the enum's order. */
+  methods: string[];
+  /** The one asked for first at sign-in; null when none is enabled. */
+  preferredMethod: string | null;
+  /** Unused codes of the user's own ten. */
+  backupCodesRemaining: number;
+}
+
+@Injectable()
+export class TwoFactorStatusService {
+  constructor(
+    private readonly userMethods: UserMethodsService,
+    private readonly backupCodes: BackupCodesService,
+    private readonly registry: TwoFactorMethodsRegistry,
+  ) {}
+
+  /**
+   * Two indexed reads. Methods come in the enum's order (EMAIL,
+   * AUTHENTICATOR_APP, then integrators' in the order they were registered);
+   * those whose handler is no longer installed do not count.
+   */
+  async getStatus(userId: string): Promise<TwoFactorStatus> {
+    const [rows, backupCodesRemaining] = await Promise.all([this.userMethods.list(userId), this.backupCodes.remaining(userId)]);
+    const order: string[] = Object.values(TwoFactorMethod);
+    const active = rows
+      .filter((row) => this.registry.get(row.method)?.primary === true)
+      .sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method));
+    const methods = active.map((row) => row.method);
+    const preferredMethod = active.find((row) => row.preferred)?.method ?? methods[0] ?? null;
+    return { enabled: methods.length > 0, methods, preferredMethod, backupCodesRemaining };
+  }
+}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
+import { maskEmail } from '../../users/email';
+import { normalizeSixDigitCode } from '../six-digit-code';
+import {
+  CancelRequest,
+  DeliveryReceipt,
+  DeliveryRequest,
+  TwoFactorMethodHandler,
+  VerificationOutcome,
+  VerificationRequest,
+} from '../two-factor-method.handler';
+import { UserMethodsService } from '../user-methods/user-methods.service';
+import { EmailCodesService } from './email-codes.service';
+
+/** EMAIL: a six-digit code sent to the user's address for each sign-in. */
+@Injectable()
+@TwoFactorMethodHandler()
+export class EmailMethodHandler implements TwoFactorMethodHandler {
+  readonly method = TwoFactorMethod.EMAIL;
+  readonly primary = true;
+
+  constructor(
+    private readonly codes: EmailCodesService,
+    private readonly userMethods: UserMethodsService,
+  ) {}
+
+  isEnabled(userId: string): Promise<boolean> {
+    return this.userMethods.isEnabled(userId, this.method);
+  }
+
+  normalizeCode(input: string): string | null {
+    return normalizeSixDigitCode(input);
+  }
+
+  async deliver(request: DeliveryRequest): Promise<DeliveryReceipt> {
+    const expiresAt = await this.codes.issue({
+      userId: request.userId,
+      email: request.email,
+      challengeId: request.challengeId,
+      purpose: 'sign-in',
+      ttlMinutes: request.policy.emailCodeTtlMinutes,
+      now: request.now,
+    });
+    return { sentTo: maskEmail(request.email), expiresAt };
+  }
+
+  async verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    const status = await this.codes.check({
+      userId: request.userId,
+      challengeId: request.challengeId,
+      purpose: 'sign-in',
+      code: request.code,
+      now: request.now,
+    });
+    return { status };
+  }
+
+  async cancel(request: CancelRequest): Promise<void> {
+    await this.codes.discard(request.challengeId);
+  }
+
+  async disable(userId: string): Promise<void> {
+    await this.userMethods.remove(userId, this.method);
+    await this.codes.deleteForUser(userId);
+  }
+}

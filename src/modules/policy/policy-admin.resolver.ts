@@ -1,0 +1,43 @@
+import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
+import { Permission } from '../../common/auth/permissions';
+import { Principal } from '../../common/auth/principal';
+import { RequirePermissions } from '../../common/decorators/access.decorators';
+import { Client, ClientInfo, CurrentPrincipal } from '../../common/http/request-context';
+import { UserModel } from '../users/models/user.model';
+import { UpdateTwoFactorPolicyInput } from './dto/update-two-factor-policy.input';
+import { TwoFactorPolicyModel } from './models/two-factor-policy.model';
+import { PolicyAdminService } from './policy-admin.service';
+import { TwoFactorResetService } from './two-factor-reset.service';
+
+@Resolver()
+export class PolicyAdminResolver {
+  constructor(
+    private readonly policyAdmin: PolicyAdminService,
+    private readonly resets: TwoFactorResetService,
+  ) {}
+
+  @Mutation(() => TwoFactorPolicyModel, {
+    description:
+      'ADMIN. Omitted fields keep their value. Applies from the next request on every instance; users who now must use 2FA and have no method are moved to PENDING_ENROLLMENT.',
+  })
+  @RequirePermissions(Permission.POLICY_MANAGE)
+  async updateTwoFactorPolicy(
+    @CurrentPrincipal() principal: Principal,
+    @Client() client: ClientInfo,
+    @Args('input') input: UpdateTwoFactorPolicyInput,
+  ): Promise<TwoFactorPolicyModel> {
+    return TwoFactorPolicyModel.from(await this.policyAdmin.update(input, principal.userId, client));
+  }
+
+  @Mutation(() => UserModel, {
+    description: "ADMIN. Turns off all of the user's methods, backup codes and trusted devices.",
+  })
+  @RequirePermissions(Permission.TWO_FACTOR_RESET)
+  async resetTwoFactor(
+    @CurrentPrincipal() principal: Principal,
+    @Client() client: ClientInfo,
+    @Args('userId', { type: () => ID }) userId: string,
+  ): Promise<UserModel> {
+    return UserModel.from(await this.resets.reset(userId, principal.userId, client));
+  }
+}

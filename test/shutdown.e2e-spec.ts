@@ -1,0 +1,69 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_APP_SECRET } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/database';
+
+/** Starts the server from source as a separate process (NODE_ENV=production) and resolves its port. */
+async function startServer(database: TestDatabase, output: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(join(__dirname, 'support/child-server.ts'), [], {
+    execArgv: ['-r', join(__dirname, 'support/register-ts.cjs')],
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      DATABASE_URL: database.url,
+      APP_SECRET: TEST_APP_SECRET,
+      LOG_LEVEL: 'info',
+      MAIL_POLL_MS: '50',
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const [message] = (await Promise.race([
+    once(child, 'message'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`server exited with ${code} before listening:\n${output.join('')}`);
+    }),
+  ])) as [{ port: number }];
+  return { child, url: `http://127.0.0.1:${message.port}` };
+}
+
+const query = (url: string, body: string) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+
+describe('graceful shutdown on SIGTERM', () => {
+  let database: TestDatabase;
+  const output: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => database?.drop());
+
+  it('finishes the requests in flight, refuses new connections, and exits 0', async () => {
+    const { child, url } = await startServer(database, output);
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const inFlight = query(url, JSON.stringify({ query: '{ slow(ms: 1500) }' }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // No new connection is accepted while the last request finishes.
+    await expect(fetch(`${url}/health`, { headers: { connection: 'close' } })).rejects.toThrow();
+
+    const response = await inFlight;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { slow: 'done' } });
+
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+
+    const lines = output.join('').split('\n').filter((line) => line.startsWith('{'));
+    const slowLine = lines.map((line) => JSON.parse(line)).find((entry) => entry.fields?.includes('slow'));
+    expect(slowLine).toMatchObject({ context: 'HTTP', status: 200, outcome: 'ok' });
+    expect(output.join('')).not.toMatch(/ERROR|Unhandled|"level":"error"/);
+  }, 60_000);
+});
