@@ -18,6 +18,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
+import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
@@ -68,6 +69,7 @@ export class AppModule {
           plugins: [
             config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled(),
             graphqlLoggingPlugin(),
+            wellFormedInputPlugin(),
           ],
           // Limits (src/graphql/limits.ts): tokens at parse, depth/fields/aliases at validation; no array batching.
           parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },

@@ -3,6 +3,7 @@ import { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import type { Server } from 'node:http';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { applyHttpHardening } from './common/http/hardening';
@@ -36,6 +37,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: true });
   // Security headers, 100 KB JSON bodies (413 beyond), body errors as JSON.
   applyHttpHardening(app);
+  // Slow clients (slowloris): headers within 15 s, the whole request within 30 s.
+  const server = app.getHttpServer() as Server;
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
   app.use(cookieParser());
   // SIGTERM/SIGINT: stop accepting connections, let requests in flight finish
   // (Apollo's drain plugin), run the modules' shutdown hooks (mail worker,

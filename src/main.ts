@@ -1,7 +1,13 @@
 import 'reflect-metadata';
+import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
+
+// Let the V8 heap grow 50 % over the live data between full collections
+// instead of up to 4×: under load resident memory stays near 180 MB instead
+// of 270 MB at the same throughput (docs/performance.md).
+setFlagsFromString('--heap-growing-percent=50');
 
 async function main(): Promise<void> {
   const emitSchemaOnly = process.argv.includes('--emit-schema');

@@ -103,6 +103,47 @@ describe('challenge: attempt counter', () => {
     expect(await codeOf(attempts.claim(userId, policy))).toBe('OK');
   });
 
+  /** Four failures, the way the seeds allow them (waiting out both cooldowns). */
+  const fourFailures = async (userId: string) => {
+    for (let i = 0; i < 4; i++) {
+      await attempts.failed(await attempts.claim(userId, policy));
+      if (i >= 2) t.clock.advanceMinutes(policy.cooldownMinutes);
+    }
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 1, retryAvailableAt: null });
+  };
+
+  it('a lapsed lease never buys an evaluation beyond maxAttempts: the lapsed claim counts as the fifth failure', async () => {
+    const userId = await newUser();
+    await fourFailures(userId);
+    const a = await attempts.claim(userId, policy); // the 5th evaluation; its request stalls
+    t.clock.advanceSeconds(31);
+    // A 6th evaluation would be possible if A were forgotten: it counts as a failure instead, and that locks.
+    const b = await attempts.claim(userId, policy).catch((e: DomainException) => e);
+    expect(b).toBeInstanceOf(DomainException);
+    expect((b as DomainException).code).toBe('ACCOUNT_LOCKED');
+    expect((b as DomainException).details.retryAfterSeconds).toBe(30 * 60);
+    // A's late settlement neither counts again nor starts anything: the lockout is already running.
+    expect(await attempts.failed(a)).toMatchObject({ kind: 'locked', started: false, retryAfterSeconds: 30 * 60 });
+    expect(await codeOf(attempts.claim(userId, policy))).toBe('ACCOUNT_LOCKED');
+    t.clock.advanceMinutes(30);
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null });
+  });
+
+  it("settling a claim after its lease never gives back another claim's unit", async () => {
+    const userId = await newUser();
+    await attempts.ensure(userId);
+    const a = await attempts.claim(userId, policy);
+    t.clock.advanceSeconds(31);
+    const b = await attempts.claim(userId, policy); // A's lapsed unit became a failure; B holds the only live one
+    await attempts.released(a);
+    // Still one claim in flight (B) with one failure: the next claim could start a cooldown, so it waits.
+    expect(await codeOf(attempts.claim(userId, policy))).toBe('RATE_LIMITED');
+    await attempts.failed(a); // late again: nothing changes
+    expect(await codeOf(attempts.claim(userId, policy))).toBe('RATE_LIMITED');
+    expect(await attempts.failed(b)).toEqual({ kind: 'failed', attemptsRemaining: 3 });
+    expect(await codeOf(attempts.claim(userId, policy))).toBe('OK');
+  });
+
   it('a lower maxAttempts leaves a user over it one last attempt', async () => {
     const userId = await newUser();
     for (let i = 0; i < 2; i++) await attempts.failed(await attempts.claim(userId, policy));

@@ -3,6 +3,12 @@ import { randomInt } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../src/common/auth/role';
+import { TwoFactorAttemptsEntity } from '../src/modules/challenge/entities/two-factor-attempts.entity';
+import { TwoFactorChallengeEntity } from '../src/modules/challenge/entities/two-factor-challenge.entity';
+import { ChallengeService } from '../src/modules/challenge/challenge.service';
+import { CODE_SENDS_PER_HOUR } from '../src/modules/challenge/code-sends.service';
+import { MailOutboxEntity } from '../src/modules/mail/entities/mail-outbox.entity';
+import { EmailCodeEntity } from '../src/modules/methods/email/email-code.entity';
 import { TwoFactorMethodHandler } from '../src/modules/methods/two-factor-method.handler';
 import { TwoFactorMethodsRegistry } from '../src/modules/methods/two-factor-methods.registry';
 import { PolicyService } from '../src/modules/policy/policy.service';
@@ -86,6 +92,12 @@ describe('challenge: the pending-2FA sign-in', () => {
     expect(response.errors).toBeUndefined();
     expect(response.data.signIn.stage).toBe('PENDING_TWO_FACTOR');
     return response.data.signIn as { sessionToken: string; expiresAt: string; challenge: Record<string, any>; user: null };
+  };
+  /** Several pending sign-ins of one user, one after another (parallel password checks of one account are throttled). */
+  const pendingMany = async (user: TestUser, count: number) => {
+    const sessions: Awaited<ReturnType<typeof pending>>[] = [];
+    for (let i = 0; i < count; i++) sessions.push(await pending(user));
+    return sessions;
   };
 
   const verify = (token: string, method: string, code: string, rememberDevice?: boolean, headers?: Record<string, string>) =>
@@ -336,6 +348,7 @@ describe('challenge: the pending-2FA sign-in', () => {
     const session = await pendingWithMail(user);
     expect((await gql(`mutation { cancelSignIn }`, {}, session.sessionToken)).data.cancelSignIn).toBe(true);
     expect(errorCode(await verify(session.sessionToken, 'EMAIL', session.code))).toBe('UNAUTHENTICATED');
+    t.clock.advanceSeconds(60); // a sign-in within resendCooldownSeconds of the last one mails no code (see the flood test)
     const next = await pendingWithMail(user);
     if (next.code !== session.code) expect(errorCode(await verify(next.sessionToken, 'EMAIL', session.code))).toBe('INVALID_CODE');
     expectSignedIn(await verify(next.sessionToken, 'EMAIL', next.code), user);
@@ -439,7 +452,7 @@ describe('challenge: the pending-2FA sign-in', () => {
 
   it('the parallel attack: fifty requests at once get no more evaluations than the policy allows', async () => {
     const user = await enableApp(await newUser());
-    const sessions = await Promise.all(Array.from({ length: 5 }, () => pending(user)));
+    const sessions = await pendingMany(user, 5);
     const results: GraphQLResponse[] = [];
     const evaluations = await countEvaluations('AUTHENTICATOR_APP', async () => {
       results.push(
@@ -477,7 +490,7 @@ describe('challenge: the pending-2FA sign-in', () => {
 
   it('TOTP: two sign-ins racing with the same code get one success', async () => {
     const user = await enableApp(await newUser());
-    const [a, b] = await Promise.all([pending(user), pending(user)]);
+    const [a, b] = await pendingMany(user, 2);
     const code = totp(user.secret!);
     const results = await Promise.all([verify(a.sessionToken, 'AUTHENTICATOR_APP', code), verify(b.sessionToken, 'AUTHENTICATOR_APP', code)]);
     expect(results.filter((r) => r.data?.verifyTwoFactor?.stage === 'AUTHENTICATED')).toHaveLength(1);
@@ -504,13 +517,14 @@ describe('challenge: the pending-2FA sign-in', () => {
     expectSignedIn(await verify(session.sessionToken, 'BACKUP_CODE', code.toUpperCase().replace('-', ' ')), user);
     const [used] = await events(user.id, 'BACKUP_CODE_USED');
     expect(used.details).toEqual({ method: 'BACKUP_CODE', adminIssued: false });
+    expect(used.actorId).toBeNull();
     expect(JSON.stringify(used)).not.toContain(code.replace('-', ''));
 
     const again = await pending(user);
     expect(errorCode(await verify(again.sessionToken, 'BACKUP_CODE', code))).toBe('INVALID_CODE');
     expectSignedIn(await verify(again.sessionToken, 'AUTHENTICATOR_APP', totp(user.secret!)), user);
 
-    const sessions = await Promise.all(Array.from({ length: 20 }, () => pending(user)));
+    const sessions = await pendingMany(user, 20);
     const results = await Promise.all(sessions.map((s) => verify(s.sessionToken, 'BACKUP_CODE', raceCode)));
     expect(results.filter((r) => r.data?.verifyTwoFactor?.stage === 'AUTHENTICATED')).toHaveLength(1);
   });
@@ -547,6 +561,13 @@ describe('challenge: the pending-2FA sign-in', () => {
     expectSignedIn(await verify(session.sessionToken, 'BACKUP_CODE', first.code), user);
     const [used] = await events(user.id, 'BACKUP_CODE_USED');
     expect(used.details).toEqual({ method: 'BACKUP_CODE', adminIssued: true, issuedBy: adminId });
+    // The admin who issued it is the event's actor; the user is who it is about.
+    const listed = await gql(`query($id: ID!) { securityEvents(userId: $id) { items { type userId actorId } } }`, { id: user.id }, admin);
+    expect(listed.data.securityEvents.items.find((e: { type: string }) => e.type === 'BACKUP_CODE_USED')).toEqual({
+      type: 'BACKUP_CODE_USED',
+      userId: user.id,
+      actorId: adminId,
+    });
 
     session = await pending(user);
     expect(errorCode(await verify(session.sessionToken, 'BACKUP_CODE', first.code))).toBe('INVALID_CODE');
@@ -600,6 +621,178 @@ describe('challenge: the pending-2FA sign-in', () => {
 
     // The old token was rotated away: it asks for the code again.
     expect((await signInRaw(user, { trustedDeviceToken }, browser)).data.signIn.stage).toBe('PENDING_TWO_FACTOR');
+  });
+
+  // ---- lockout, policy, mail budget, admin reset (security review) ------------
+
+  /** Messages queued for the user so far (codes and notices): a send shows up here before the request returns. */
+  const queuedFor = (userId: string) => t.app.get(DataSource).getRepository(MailOutboxEntity).countBy({ userId });
+
+  it('the lockout ends every pending sign-in of the user and voids their codes; no code is mailed while locked', async () => {
+    const user = await enableEmail(await newUser());
+    await withPolicy({ maxAttempts: 3, cooldownFromAttempt: 3 }, async () => {
+      const a = await pendingWithMail(user);
+      t.clock.advanceSeconds(60);
+      const b = await pendingWithMail(user);
+      const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
+      expect(errorCode(await verify(a.sessionToken, 'EMAIL', wrong(a.code)))).toBe('INVALID_CODE');
+      expect(errorCode(await verify(a.sessionToken, 'EMAIL', wrong(a.code)))).toBe('INVALID_CODE');
+      expect(errorCode(await verify(a.sessionToken, 'EMAIL', wrong(a.code)))).toBe('ACCOUNT_LOCKED');
+
+      // The other pending sign-in ended too, and nothing it was sent is left.
+      expect(errorCode(await gql(CURRENT, {}, b.sessionToken))).toBe('UNAUTHENTICATED');
+      expect(errorCode(await verify(b.sessionToken, 'EMAIL', b.code))).toBe('UNAUTHENTICATED');
+      const db = t.app.get(DataSource);
+      expect(await db.getRepository(TwoFactorChallengeEntity).countBy({ userId: user.id })).toBe(0);
+      expect(await db.getRepository(EmailCodeEntity).countBy({ userId: user.id, purpose: 'sign-in' })).toBe(0);
+
+      // A pending session that is still open when a lockout starts (e.g. opened by a racing sign-in) gets no code either.
+      t.clock.advanceMinutes(30);
+      const c = await pendingWithMail(user);
+      await db.getRepository(TwoFactorAttemptsEntity).update({ userId: user.id }, { lockedUntil: new Date(t.clock.now().getTime() + 30 * 60_000) });
+      t.clock.advanceSeconds(60);
+      const before = await queuedFor(user.id);
+      const resent = await gql(RESEND, {}, c.sessionToken);
+      expect(resent.errors![0].extensions).toMatchObject({ code: 'ACCOUNT_LOCKED', retryAfterSeconds: 29 * 60 });
+      expect(await queuedFor(user.id)).toBe(before);
+      await db.getRepository(TwoFactorAttemptsEntity).update({ userId: user.id }, { lockedUntil: null });
+    });
+  });
+
+  it("allowedMethods: a disallowed method is METHOD_NOT_AVAILABLE at no cost, never sends, and never downgrades the sign-in", async () => {
+    const user = await newUser();
+    const token = await plainSession(user);
+    await enableEmail(user, token);
+    await enableApp(user, token); // EMAIL stays preferred
+
+    await withPolicy({ allowedMethods: ['AUTHENTICATOR_APP'] }, async () => {
+      const before = await queuedFor(user.id);
+      const session = await pending(user);
+      expect(session.challenge).toMatchObject({ methods: ['AUTHENTICATOR_APP', 'BACKUP_CODE'], emailSentTo: null, resendAvailableAt: null });
+      expect(await queuedFor(user.id)).toBe(before); // the preferred EMAIL is not allowed: nothing mailed
+      expect(errorCode(await verify(session.sessionToken, 'EMAIL', '123456'))).toBe('METHOD_NOT_AVAILABLE');
+      expect(errorCode(await gql(RESEND, {}, session.sessionToken))).toBe('METHOD_NOT_AVAILABLE');
+      expect((await gql(CURRENT, {}, session.sessionToken)).data.currentSession.challenge.attemptsRemaining).toBe(5);
+      expectSignedIn(await verify(session.sessionToken, 'AUTHENTICATOR_APP', totp(user.secret!)), user);
+    });
+
+    t.clock.advanceSeconds(30);
+    const preferApp = await gql(`mutation { setPreferredTwoFactorMethod(method: AUTHENTICATOR_APP) { preferredMethod } }`, {}, token);
+    expect(preferApp.errors).toBeUndefined();
+    await withPolicy({ allowedMethods: ['EMAIL'] }, async () => {
+      // The preferred app is not allowed: the first allowed method that delivers sends the code.
+      const session = await pendingWithMail(user);
+      expect(session.challenge).toMatchObject({ methods: ['EMAIL', 'BACKUP_CODE'], emailSentTo: 'c***@example.com' });
+      expect(errorCode(await verify(session.sessionToken, 'AUTHENTICATOR_APP', totp(user.secret!)))).toBe('METHOD_NOT_AVAILABLE');
+      expectSignedIn(await verify(session.sessionToken, 'EMAIL', session.code), user);
+    });
+
+    // Every enabled method disallowed: still PENDING_TWO_FACTOR, answered with a backup code only.
+    const emailOnly = await enableEmail(await newUser());
+    await withPolicy({ allowedMethods: ['AUTHENTICATOR_APP'] }, async () => {
+      const session = await pending(emailOnly);
+      expect(session.challenge).toMatchObject({ methods: ['BACKUP_CODE'], emailSentTo: null, resendAvailableAt: null });
+      expect(errorCode(await verify(session.sessionToken, 'EMAIL', '123456'))).toBe('METHOD_NOT_AVAILABLE');
+      expectSignedIn(await verify(session.sessionToken, 'BACKUP_CODE', emailOnly.backupCodes![0]), emailOnly);
+    });
+  });
+
+  it('mail flood: a sign-in moments after another mails no code; at most CODE_SENDS_PER_HOUR codes an hour, resends included', async () => {
+    const user = await enableEmail(await newUser());
+    const mailStart = smtp.messages.length;
+    const first = await pendingWithMail(user);
+    const start = t.clock.now().getTime();
+
+    // Right password again, at once: a challenge, but no email; its resend waits out the first code's cooldown.
+    const queued = await queuedFor(user.id);
+    const again = await pending(user);
+    expect(again.challenge).toMatchObject({ emailSentTo: null, resendAvailableAt: new Date(start + 60_000).toISOString() });
+    expect(await queuedFor(user.id)).toBe(queued);
+    expect(errorCode(await gql(RESEND, {}, again.sessionToken))).toBe('RESEND_TOO_SOON');
+    t.clock.advanceSeconds(60);
+    expect((await gql(RESEND, {}, again.sessionToken)).data.resendTwoFactorCode.emailSentTo).toBe('c***@example.com');
+
+    // Sends so far: 2. Fill the hour with resends of the first sign-in and a new sign-in.
+    for (let i = 0; i < 4; i++) {
+      expect((await gql(RESEND, {}, first.sessionToken)).errors).toBeUndefined();
+      t.clock.advanceSeconds(60);
+    }
+    const third = await pending(user);
+    expect(third.challenge.emailSentTo).toBe('c***@example.com');
+    for (let i = 0; i < CODE_SENDS_PER_HOUR - 7; i++) {
+      t.clock.advanceSeconds(60);
+      expect((await gql(RESEND, {}, third.sessionToken)).errors).toBeUndefined();
+    }
+
+    // The cap is reached: a sign-in mails nothing and says when it can; resend is RATE_LIMITED until then.
+    t.clock.advanceSeconds(60);
+    const capped = await pending(user);
+    const windowEnd = new Date(start + 3_600_000);
+    expect(capped.challenge).toMatchObject({ emailSentTo: null, resendAvailableAt: windowEnd.toISOString() });
+    const refused = await gql(RESEND, {}, capped.sessionToken);
+    expect(refused.errors![0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: Math.round((windowEnd.getTime() - t.clock.now().getTime()) / 1000) });
+
+    // Every code of the hour arrives (and none more), so the next one read is the next sign-in's.
+    const codes = () => smtp.messages.slice(mailStart).filter((m) => m.to.includes(user.email) && hasCode(m)).length;
+    await smtp.waitFor(user.email, { since: mailStart, match: () => codes() >= CODE_SENDS_PER_HOUR });
+    expect(codes()).toBe(CODE_SENDS_PER_HOUR);
+    t.clock.advanceSeconds((windowEnd.getTime() - t.clock.now().getTime()) / 1000);
+    const next = await pendingWithMail(user);
+    expectSignedIn(await verify(next.sessionToken, 'EMAIL', next.code), user);
+  });
+
+  it('an admin reset clears a lockout: the user signs in at once', async () => {
+    const user = await enableApp(await newUser());
+    await withPolicy({ maxAttempts: 2, cooldownFromAttempt: 2 }, async () => {
+      const session = await pending(user);
+      expect(errorCode(await verify(session.sessionToken, 'AUTHENTICATOR_APP', wrongTotp(user.secret!)))).toBe('INVALID_CODE');
+      expect(errorCode(await verify(session.sessionToken, 'AUTHENTICATOR_APP', wrongTotp(user.secret!)))).toBe('ACCOUNT_LOCKED');
+    });
+    expect(errorCode(await signInRaw(user))).toBe('ACCOUNT_LOCKED');
+
+    const reset = await gql(`mutation($id: ID!) { resetTwoFactor(userId: $id) { id } }`, { id: user.id }, await adminToken(t));
+    expect(reset.errors).toBeUndefined();
+    const after = await signInRaw(user);
+    expect(after.errors).toBeUndefined();
+    expect(after.data.signIn).toMatchObject({ stage: 'AUTHENTICATED', user: { id: user.id } });
+    // And the count starts from zero once they enroll again.
+    await enableApp(user, after.data.signIn.sessionToken);
+    expect((await pending(user)).challenge.attemptsRemaining).toBe(5);
+  });
+
+  it('resend racing a cancel answers UNAUTHENTICATED, not an internal error', async () => {
+    const user = await enableEmail(await newUser());
+    const session = await pendingWithMail(user);
+    t.clock.advanceSeconds(60);
+    // Let the cancel land between the resend's checks and its send (the real mutation, on the same token).
+    type Builder = { update: (...args: unknown[]) => { execute: () => Promise<unknown> } };
+    const repository = (t.app.get(ChallengeService) as unknown as { challenges: { createQueryBuilder: (...args: unknown[]) => Builder } }).challenges;
+    const original = repository.createQueryBuilder;
+    let cancelled = false;
+    repository.createQueryBuilder = function (this: unknown, ...args: unknown[]) {
+      const builder = original.apply(this, args);
+      if (cancelled) return builder;
+      cancelled = true;
+      const update = builder.update.bind(builder);
+      builder.update = (...updateArgs: unknown[]) => {
+        const query = update(...updateArgs);
+        const execute = query.execute.bind(query);
+        query.execute = async () => {
+          expect((await gql(`mutation { cancelSignIn }`, {}, session.sessionToken)).data.cancelSignIn).toBe(true);
+          return execute();
+        };
+        return query;
+      };
+      return builder;
+    };
+    let response: GraphQLResponse;
+    try {
+      response = await gql(RESEND, {}, session.sessionToken);
+    } finally {
+      repository.createQueryBuilder = original;
+    }
+    expect(cancelled).toBe(true);
+    expect(errorCode(response)).toBe('UNAUTHENTICATED');
   });
 
   // ---- an integrator's method ------------------------------------------------

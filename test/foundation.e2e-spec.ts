@@ -134,6 +134,20 @@ describe('foundation: users, sessions, guards', () => {
     expect((await signIn(t, 'changer@example.com', 'new-password-1')).stage).toBe('AUTHENTICATED');
   });
 
+  it('re-entering the password for a sensitive change is throttled like a sign-in', async () => {
+    await createUser(t, admin, { email: 'reauth@example.com', password: 'reauth-password' });
+    const token = (await signIn(t, 'reauth@example.com', 'reauth-password')).sessionToken;
+    const change = (current: string) =>
+      t.gql(`mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "another-password-1") }`, { c: current }, { token });
+    const codes: string[] = [];
+    for (let i = 0; i < 7; i++) codes.push(errorCode(await change('guess-number-' + i))!);
+    expect(codes.slice(0, 5)).toEqual(Array(5).fill('BAD_USER_INPUT'));
+    expect(codes.slice(5)).toContain('RATE_LIMITED');
+    t.clock.advanceSeconds(61);
+    expect((await change('reauth-password')).data.changePassword).toBe(true);
+    admin = await adminToken(t);
+  });
+
   it('password guessing slows down per account without locking out the right password for long', async () => {
     await createUser(t, admin, { email: 'guessed@example.com', password: 'guessed-password' });
     const attempt = (password: string, ip: string) =>
@@ -147,6 +161,36 @@ describe('foundation: users, sessions, guards', () => {
     expect((await signIn(t, 'guessed@example.com', 'guessed-password')).stage).toBe('AUTHENTICATED');
     expect(errorCode(await attempt('wrong-password', '10.0.0.1'))).toBe('INVALID_CREDENTIALS');
     admin = await adminToken(t);
+  });
+
+  it('parallel password guesses get no more checks than the allowance', async () => {
+    await createUser(t, admin, { email: 'parallel@example.com', password: 'parallel-password' });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => t.gql(SIGN_IN, { input: { email: 'parallel@example.com', password: 'wrong-password' } })),
+    );
+    const codes = answers.map(errorCode);
+    expect(codes.filter((c) => c === 'INVALID_CREDENTIALS').length).toBeLessThanOrEqual(5);
+    expect(codes.every((c) => c === 'INVALID_CREDENTIALS' || c === 'RATE_LIMITED')).toBe(true);
+    t.clock.advanceSeconds(61);
+    expect((await signIn(t, 'parallel@example.com', 'parallel-password')).stage).toBe('AUTHENTICATED');
+    admin = await adminToken(t);
+  });
+
+  it('a session token is read from the Authorization header only; odd tokens are UNAUTHENTICATED, never a crash', async () => {
+    const token = (await signIn(t, ADMIN_EMAIL, ADMIN_PASSWORD)).sessionToken;
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${t.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }).then(
+        (r) => r.json() as Promise<{ errors?: Array<{ extensions: { code: string } }> }>,
+      );
+    const query = '{ me { id } }';
+    expect((await post(`/graphql?access_token=${token}`, { query })).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await post('/graphql', { query, access_token: token })).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    for (const odd of [{ x: 1 }, [token], 12345]) {
+      expect((await post('/graphql', { query, access_token: odd })).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await post('/graphql?access_token=a&access_token=b', { query })).errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect((await post('/graphql', { query }, { authorization: `Bearer ${token}` })).errors).toBeUndefined();
+    expect((await post('/graphql', { query }, { authorization: `Basic ${token}` })).errors![0].extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('security events: sign-ins recorded with ip and user agent; agents see only their own', async () => {

@@ -2,10 +2,12 @@ import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, errorCode, SIGN_IN, startTestApp, TestApp } from './support/app';
 
-
-/** `{ me { twoFactor { … } } }` is too shallow to reach 11: nest through introspection-free aliases of a recursive path instead. */
+/**
+ * A document `levels` fields deep. The schema has no type that nests that
+ * deep (it has no cycles), so the inner fields do not exist: the depth
+ * limit is checked on the document and answers first.
+ */
 function deepQuery(levels: number): string {
-  // Session.challenge is an object; __typename is the leaf. Depth beyond the schema's real nesting is still counted first.
   let inner = '__typename';
   for (let i = 1; i < levels; i++) inner = `currentSession { ${inner} }`;
   return `{ ${inner} }`;
@@ -122,10 +124,10 @@ describe('hardening: GraphQL limits, HTTP limits and headers', () => {
   });
 });
 
-describe('hardening: GRAPHQL_IDE=false', () => {
+describe('hardening: GRAPHQL_IDE=false, CORS_ORIGINS', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ env: { GRAPHQL_IDE: 'false' } });
+    t = await startTestApp({ env: { GRAPHQL_IDE: 'false', CORS_ORIGINS: 'https://app.example.com' } });
   });
   afterAll(async () => t?.close());
 
@@ -135,5 +137,18 @@ describe('hardening: GRAPHQL_IDE=false', () => {
     const page = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).not.toContain('graphiql');
     expect((await fetch(`${t.url}/graphql-ide/graphiql.js`)).status).toBe(404);
+  });
+
+  it('answers CORS preflights for the configured origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${t.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,authorization' },
+      });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    const other = await preflight('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -1,5 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SessionStage } from '../src/common/auth/session-stage';
+import { SessionsService } from '../src/modules/auth/sessions.service';
+import { UsersService } from '../src/modules/users/users.service';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, errorCode, GraphQLResponse, SIGN_IN, startTestApp, TestApp } from './support/app';
 
 /** A fresh client address per case: the counts live for a minute (and in Redis, across runs). */
@@ -57,6 +60,38 @@ describe('rate limits per client on sensitive operations', () => {
       const response = await t.gql('{ __typename }', {}, { headers: { 'x-forwarded-for': ip } });
       expect(response.errors).toBeUndefined();
     }
+  });
+
+  it('limits every sensitive operation: sign-in, the challenge, enrollment and password checks', async () => {
+    const users = t.app.get(UsersService);
+    const client = { ip: '127.0.0.1', userAgent: 'rate-limits' };
+    // A user per operation: wrong passwords also count against the account's own password throttle.
+    const token = async (userId: string, stage: SessionStage) => (await t.app.get(SessionsService).open(userId, stage, client)).token;
+    const SENSITIVE: Array<[string, SessionStage | null]> = [
+      ['signIn(input: { email: "nobody@example.com", password: "wrong-password" }) { stage }', null],
+      ['verifyTwoFactor(input: { method: AUTHENTICATOR_APP, code: "not-a-code" }) { stage }', SessionStage.PENDING_TWO_FACTOR],
+      ['resendTwoFactorCode { expiresAt }', SessionStage.PENDING_TWO_FACTOR],
+      ['startEmailEnrollment { sentTo }', SessionStage.AUTHENTICATED],
+      ['resendEmailEnrollmentCode { sentTo }', SessionStage.AUTHENTICATED],
+      ['confirmEmailEnrollment(code: "not-a-code") { backupCodes }', SessionStage.AUTHENTICATED],
+      ['startAuthenticatorEnrollment { expiresAt }', SessionStage.AUTHENTICATED],
+      ['confirmAuthenticatorEnrollment(code: "not-a-code") { backupCodes }', SessionStage.AUTHENTICATED],
+      ['disableTwoFactorMethod(method: EMAIL, password: "wrong-password") { enabled }', SessionStage.AUTHENTICATED],
+      ['regenerateBackupCodes(password: "wrong-password")', SessionStage.AUTHENTICATED],
+      ['changePassword(currentPassword: "wrong-password", newPassword: "new-password-123")', SessionStage.AUTHENTICATED],
+    ];
+    const problems: string[] = [];
+    for (const [field, stage] of SENSITIVE) {
+      const ip = randomIp();
+      const agent = await users.create({ email: `limited-${randomInt(1e9)}@example.com`, password: 'limited-password-1' });
+      const codes: Array<string | undefined> = [];
+      for (let i = 0; i < 4; i++) {
+        const response = await t.gql(`mutation { ${field} }`, {}, { token: stage ? await token(agent.id, stage) : null, headers: { 'x-forwarded-for': ip } });
+        codes.push(errorCode(response));
+      }
+      if (codes.slice(0, 3).includes('RATE_LIMITED') || codes[3] !== 'RATE_LIMITED') problems.push(`${field.split(/[ ({]/)[0]}: ${codes.join(', ')}`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('ignores X-Forwarded-For unless TRUST_PROXY says a proxy sets it', async () => {

@@ -305,6 +305,23 @@ describe('trusted devices through sign-in ("Don\'t ask again")', () => {
     expect(await stage(user.email, CHROME_WINDOWS, fresh)).toBe('PENDING_TWO_FACTOR');
   });
 
+  it('a refused trusted-device cookie (the device was revoked) is cleared at sign-in; a token in the input leaves cookies alone', async () => {
+    const user = await enrolledUser();
+    const token: string = (await rememberedSignIn(user, CHROME_WINDOWS)).data.verifyTwoFactor.trustedDeviceToken;
+    expect((await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token })).data.revokeAllTrustedDevices).toBe(1);
+
+    const byCookie = await signInFrom(user.email, CHROME_WINDOWS, undefined, { cookie: `twofold_td=${token}` });
+    expect(byCookie.data.signIn.stage).toBe('PENDING_TWO_FACTOR');
+    const cleared = byCookie.headers.get('set-cookie') ?? '';
+    expect(cleared).toMatch(/^twofold_td=;/);
+    expect(cleared).toMatch(/Expires=Thu, 01 Jan 1970/i);
+    expect(cleared).toMatch(/Path=\//);
+
+    const byInput = await signInFrom(user.email, CHROME_WINDOWS, token);
+    expect(byInput.data.signIn.stage).toBe('PENDING_TWO_FACTOR');
+    expect(byInput.headers.get('set-cookie')).toBeNull();
+  });
+
   it('EVERY_LOGIN refuses rememberDevice and stops existing devices from skipping', async () => {
     const user = await enrolledUser();
     const token: string = (await rememberedSignIn(user, CHROME_WINDOWS)).data.verifyTwoFactor.trustedDeviceToken;

@@ -1,5 +1,5 @@
 // Load generation (autocannon), the server process and its memory.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -69,6 +69,7 @@ export async function startServer(env, logFile) {
   return {
     url,
     pid: child.pid,
+    databasePid: databasePid(),
     rss,
     async stop() {
       rss.stop();
@@ -78,6 +79,29 @@ export async function startServer(env, logFile) {
       return exited;
     },
   };
+}
+
+/** CPU time (user + system, ms) a process has used so far, or null (not on this machine, not Linux). */
+export function cpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+  } catch {
+    return null;
+  }
+}
+
+/** The local MySQL/MariaDB server's pid, to count its CPU time too (null when it runs elsewhere). */
+export function databasePid() {
+  try {
+    for (const name of ['mariadbd', 'mysqld']) {
+      const found = spawnSync('pgrep', ['-x', name], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
+      if (found) return Number(found);
+    }
+  } catch {
+    /* no pgrep */
+  }
+  return null;
 }
 
 /** Samples the server's resident memory every 100 ms; peak() per measurement window. */
@@ -142,6 +166,8 @@ export async function load(server, { requests, connections, duration, amount, ov
     },
   }));
   server.rss.reset();
+  const dbPid = server.databasePid ?? null;
+  const cpuBefore = { server: cpuMs(server.pid), db: dbPid ? cpuMs(dbPid) : null };
   const result = await autocannon({
     url: server.url,
     connections,
@@ -152,7 +178,11 @@ export async function load(server, { requests, connections, duration, amount, ov
     timeout: 30,
   });
   const seconds = result.duration;
+  const perOp = (before, after) => (before === null || after === null || ok === 0 ? null : Math.round(((after - before) / (ok / perUnit)) * 100) / 100);
   return {
+    /** CPU milliseconds per successful operation: less sensitive to other work on the machine than the rate. */
+    serverCpuMs: perOp(cpuBefore.server, cpuMs(server.pid)),
+    databaseCpuMs: dbPid ? perOp(cpuBefore.db, cpuMs(dbPid)) : null,
     requestsPerSecond: result.requests.total / seconds,
     unitsPerSecond: ok / perUnit / seconds,
     p50: result.latency.p50,

@@ -26,6 +26,12 @@ export function rows(results) {
   const base = (phase) => phase.baseline?.unitsPerSecond;
   const argon = (phase) => phase.argon2PerSecond;
 
+  /** "app + database" CPU milliseconds per operation (a flow is two requests). */
+  const cpu = (x, key) => {
+    if (!x || x.serverCpuMs === null || x.serverCpuMs === undefined) return undefined;
+    const k = key === 'flow' ? 2 : 1;
+    return `${fmt(x.serverCpuMs * k, 1)}+${x.databaseCpuMs === null ? '?' : fmt(x.databaseCpuMs * k, 1)}`;
+  };
   const add = (id, label, key, ratioOf, goal, goalText, unitsKey = 'unitsPerSecond') => {
     const s = small[key];
     const l = large[key];
@@ -36,8 +42,8 @@ export function rows(results) {
     out.push({
       id,
       label,
-      small: s && { rate: s[unitsKey], p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed },
-      large: l && { rate: l[unitsKey], p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed },
+      small: s && { rate: s[unitsKey], p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed, cpu: cpu(s, key) },
+      large: l && { rate: l[unitsKey], p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed, cpu: cpu(l, key) },
       ratio: rs,
       ratioLarge: rl,
       goal: goalText,
@@ -48,6 +54,11 @@ export function rows(results) {
   };
 
   add('1', '{ __typename }, no token (baseline)', 'baseline', undefined, undefined, 'floor');
+  // No database work at all: its large ÷ small shows how much the machine itself drifted between the two halves.
+  if (out[0]?.id === '1' && out[0].scale !== undefined) {
+    out[0].scaleText = `${fmt(out[0].scale, 2)} (control)`;
+    out[0].scaleMet = undefined;
+  }
   add('2', 'currentSession, AUTHENTICATED', 'currentSession', (p) => ratio(p, 'currentSession', base(p)), GOALS.currentSession, `≥ ${GOALS.currentSession} × baseline`);
   add('3', 'verifyTwoFactor, TOTP, distinct users', 'verify', (p) => ratio(p, 'verify', base(p)), GOALS.verify, `≥ ${GOALS.verify} × baseline`);
   if (small.verifyHalfRate || large.verifyHalfRate) {
@@ -56,8 +67,8 @@ export function rows(results) {
     out.push({
       id: '3b',
       label: `  same at half rate (${fmt(s?.rate)}/s)`,
-      small: s && { rate: s.unitsPerSecond, p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed },
-      large: l && { rate: l.unitsPerSecond, p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed },
+      small: s && { rate: s.unitsPerSecond, p50: s.p50, p99: s.p99, rss: s.rssMB, failed: s.failed, cpu: cpu(s) },
+      large: l && { rate: l.unitsPerSecond, p50: l.p50, p99: l.p99, rss: l.rssMB, failed: l.failed, cpu: cpu(l) },
       ratio: undefined,
       goal: `p99 < ${GOALS.verifyHalfRateP99} ms`,
       met: s ? s.p99 < GOALS.verifyHalfRateP99 : undefined,
@@ -88,12 +99,15 @@ export function printReport(results) {
   const hasLarge = Boolean(results.phases.large);
   lines.push('');
   lines.push(`Twofold benchmark — ${m.date.slice(0, 16).replace('T', ' ')} UTC — ${m.cpu} × ${m.cores} cores, ${m.memoryGB} GB, Node ${m.node}, ${m.database}`);
+  if (m.loadAverage !== undefined) {
+    lines.push(`Load average before the run ${m.loadAverage}, after ${results.loadAverageAtEnd ?? '—'} (the server, MariaDB and the load generator share these cores)`);
+  }
   lines.push(
     `${results.params.connections} connections, ${results.params.duration} s per run${results.params.quick ? ' (--quick)' : ''}; rates are successful operations per second; latency in ms`,
   );
   lines.push('');
-  const head = ['#', 'scenario', 'small: ops/s', 'p50', 'p99', 'RSS MB', 'ratio', 'goal'];
-  if (hasLarge) head.push('large: ops/s', 'p50', 'p99', 'RSS MB', 'large ÷ small (goal ≥ 0.85)');
+  const head = ['#', 'scenario', 'small: ops/s', 'p50', 'p99', 'RSS MB', 'CPU ms/op', 'ratio', 'goal'];
+  if (hasLarge) head.push('large: ops/s', 'p50', 'p99', 'RSS MB', 'CPU ms/op', 'large ÷ small (goal ≥ 0.85)');
   const body = table.map((r) => {
     const cells = [
       r.id,
@@ -102,6 +116,7 @@ export function printReport(results) {
       fmt(r.small?.p50, 1),
       fmt(r.small?.p99, 1),
       fmt(r.small?.rss),
+      r.small?.cpu ?? '',
       r.metText ?? (r.ratio === undefined ? '' : `${fmt(r.ratio, 2)}×`),
       `${r.goal ?? ''}${mark(r.met)}`,
     ];
@@ -111,6 +126,7 @@ export function printReport(results) {
         fmt(r.large?.p50, 1),
         fmt(r.large?.p99, 1),
         fmt(r.large?.rss),
+        r.large?.cpu ?? '',
         r.scaleText ? `${r.scaleText}${mark(r.scaleMet)}` : r.scale === undefined ? '' : `${fmt(r.scale, 2)}${mark(r.scaleMet)}`,
       );
     }
@@ -123,6 +139,7 @@ export function printReport(results) {
   for (const row of body) lines.push(line(row));
   lines.push('');
   const rss = results.peakRssMB;
+  lines.push('CPU ms/op: milliseconds of CPU the server process + the database server used per operation during the run (app+db).');
   lines.push(`Peak server RSS over the whole run: ${fmt(rss)} MB (goal ≤ ${GOALS.rssMB} MB)${mark(rss <= GOALS.rssMB)}`);
   const st = results.statements;
   if (st) {

@@ -4,6 +4,7 @@ import { AdminBackupCodeEntity } from '../modules/backup-codes/entities/admin-ba
 import { BackupCodeEntity } from '../modules/backup-codes/entities/backup-code.entity';
 import { TwoFactorAttemptsEntity } from '../modules/challenge/entities/two-factor-attempts.entity';
 import { TwoFactorChallengeEntity } from '../modules/challenge/entities/two-factor-challenge.entity';
+import { TwoFactorCodeSendsEntity } from '../modules/challenge/entities/two-factor-code-sends.entity';
 import { PendingEnrollmentEntity } from '../modules/enrollment/entities/pending-enrollment.entity';
 import { MailOutboxEntity } from '../modules/mail/entities/mail-outbox.entity';
 import { SmtpSettingsEntity } from '../modules/mail/entities/smtp-settings.entity';
@@ -19,4 +20,4 @@ import { UserEntity } from '../modules/users/entities/user.entity';
  * Every entity, listed once: the app, the migration CLI (ormconfig.ts) and
  * the schema-drift test all read this list.
  */
-export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity];
+export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity];

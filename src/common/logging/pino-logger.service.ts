@@ -22,7 +22,9 @@ const CHATTY_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExpl
  * readably instead. Every line passes through `sanitize`/`scrubText`.
  */
 export function createPinoLogger(config: AppConfig, destination?: DestinationStream): Pino {
-  const stream = destination ?? (config.production ? pino.destination({ dest: 1, sync: true }) : readableStream());
+  // Production: asynchronous writes (the syscall runs off the event loop, lines queued meanwhile are
+  // written together); pino flushes what is left when the process exits.
+  const stream = destination ?? (config.production ? pino.destination({ dest: 1, sync: false }) : readableStream());
   return pino(
     {
       level: config.logLevel,

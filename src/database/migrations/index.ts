@@ -4,6 +4,7 @@ import { TrustedDevices1795325102861 } from './1795325102861-TrustedDevices';
 import { Mail1795325385593 } from './1795325385593-Mail';
 import { Enrollment1795325412024 } from './1795325412024-Enrollment';
 import { Challenge1795325444226 } from './1795325444226-Challenge';
+import { ChallengeCodeSends1795327340557 } from './1795327340557-ChallengeCodeSends';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -16,4 +17,5 @@ export const ALL_MIGRATIONS: Function[] = [
   Mail1795325385593,
   Enrollment1795325412024,
   Challenge1795325444226,
+  ChallengeCodeSends1795327340557,
 ];

@@ -24,6 +24,11 @@ export function setTrustedDeviceCookie(req: Request, res: Response, config: AppC
   });
 }
 
+/** Removes the trusted-device cookie (same attributes, so the browser matches it). */
+export function clearTrustedDeviceCookie(req: Request, res: Response, config: AppConfig): void {
+  res.clearCookie(TRUSTED_DEVICE_COOKIE, { httpOnly: true, sameSite: 'lax', secure: !(config.isDevelopment && !req.secure), path: '/' });
+}
+
 @Resolver()
 export class AuthResolver {
   constructor(
@@ -49,6 +54,9 @@ export class AuthResolver {
     // A trusted device skipped the code: its token was rotated.
     if (payload.trustedDeviceToken && payload.trustedDeviceExpiresAt) {
       setTrustedDeviceCookie(req, res, this.config, payload.trustedDeviceToken, payload.trustedDeviceExpiresAt);
+    } else if (payload.trustedDeviceRefused && !input.trustedDeviceToken && typeof cookie === 'string') {
+      // The cookie's device was revoked, expired or used up: the browser stops sending it.
+      clearTrustedDeviceCookie(req, res, this.config);
     }
     return payload;
   }
@@ -66,6 +74,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => Boolean, { description: "Ends the user's other sessions and forgets their trusted devices." })
+  @SensitiveRateLimit()
   changePassword(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,

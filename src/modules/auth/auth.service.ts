@@ -8,6 +8,7 @@ import { SecurityEventInput, SecurityEventsService } from '../security-events/se
 import { normalizeEmail } from '../users/email';
 import { UserEntity } from '../users/entities/user.entity';
 import { UserModel } from '../users/models/user.model';
+import { PASSWORD_MAX_LENGTH } from '../users/dto/create-user.input';
 import { UsersService } from '../users/users.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { AuthPayloadModel } from './models/auth-payload.model';
@@ -31,15 +32,14 @@ export class AuthService {
    */
   async signIn(email: string, password: string, context: SignInContext): Promise<AuthPayloadModel> {
     const normalized = normalizeEmail(email);
-    await this.throttle.assertAllowed(normalized, context.client.ip);
+    const claim = await this.throttle.claim(normalized, context.client.ip);
     const user = await this.users.findByEmail(normalized);
     const passwordOk = await this.users.verifyPassword(user, password);
     if (!user || !passwordOk) {
-      await this.throttle.recordFailure(normalized, context.client.ip);
       await this.events.record({ type: SecurityEventType.SIGN_IN_FAILED, userId: user?.id ?? null, client: context.client });
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS);
     }
-    await this.throttle.recordSuccess(normalized);
+    await this.throttle.succeeded(claim);
     if (this.flow) return this.flow.afterPassword(user, context);
     return this.openAuthenticated(user, context.client);
   }
@@ -57,9 +57,27 @@ export class AuthService {
     return true;
   }
 
+  /**
+   * Asks for the password again before a sensitive change (turning 2FA off,
+   * new backup codes, a new password). Counted like a sign-in, so a stolen
+   * session cannot guess the password online; a wrong one is BAD_USER_INPUT
+   * naming `field`.
+   */
+  async confirmPassword(userId: string, password: string, field: string, client: ClientInfo): Promise<UserEntity> {
+    const user = await this.users.getById(userId);
+    const claim = await this.throttle.claim(user.email, client.ip);
+    // An over-long password cannot be right: refuse it without hashing it.
+    if (password.length > PASSWORD_MAX_LENGTH || !(await this.users.verifyPassword(user, password))) {
+      throw DomainException.badInput(field, 'The password is incorrect.');
+    }
+    await this.throttle.succeeded(claim);
+    return user;
+  }
+
   /** Ends every other session of the user; listeners forget trusted devices. */
   async changePassword(sessionId: string, userId: string, currentPassword: string, newPassword: string, client: ClientInfo): Promise<boolean> {
-    await this.users.changePassword(userId, currentPassword, newPassword);
+    await this.confirmPassword(userId, currentPassword, 'currentPassword', client);
+    await this.users.setPassword(userId, newPassword);
     await this.sessions.revokeAllForUser(userId, sessionId);
     await this.events.record({ type: SecurityEventType.PASSWORD_CHANGED, userId, client });
     return true;

@@ -8,6 +8,7 @@ import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
+import { UserEntity } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { SessionEntity } from './entities/session.entity';
 
@@ -55,13 +56,12 @@ export class SessionsService {
   }
 
   /** The live session behind a bearer token, or null. Slides an AUTHENTICATED session's idle expiry. */
-  async resolve(token: string): Promise<Principal | null> {
-    if (token.length > 100) return null;
+  async resolve(token: unknown): Promise<Principal | null> {
+    if (typeof token !== 'string' || token.length > 100) return null;
     const now = this.clock.now();
-    const session = await this.sessions.findOneBy({ tokenHash: this.hasher.tokenDigest(token), revokedAt: IsNull(), expiresAt: MoreThan(now) });
-    if (!session) return null;
-    const user = await this.users.findById(session.userId);
-    if (!user) return null;
+    const found = await this.findLiveWithUser(this.hasher.tokenDigest(token), now);
+    if (!found) return null;
+    const { session, user } = found;
     if (session.stage === SessionStage.AUTHENTICATED) await this.touch(session, now);
     return {
       sessionId: session.id,
@@ -70,6 +70,41 @@ export class SessionsService {
       userId: user.id,
       email: user.email,
       role: user.role,
+    };
+  }
+
+  /**
+   * The hot path of every authenticated request: the live session and its
+   * user in ONE indexed statement (UQ_sessions_token, then the users primary
+   * key), written as SQL because TypeORM's query building costs more CPU
+   * than the lookup itself (docs/performance.md). Values go through the
+   * driver's own conversions, so it runs on MySQL and the embedded SQLite.
+   */
+  private async findLiveWithUser(
+    tokenHash: string,
+    now: Date,
+  ): Promise<{ session: Pick<SessionEntity, 'id' | 'stage' | 'expiresAt' | 'absoluteExpiresAt'>; user: Pick<UserEntity, 'id' | 'email' | 'role'> } | null> {
+    const sessions = this.sessions.metadata;
+    const users = this.sessions.manager.connection.getMetadata(UserEntity);
+    const driver = this.sessions.manager.connection.driver;
+    const column = (name: string) => sessions.findColumnWithPropertyName(name)!;
+    const rows: Array<Record<string, unknown>> = await this.sessions.query(
+      `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
+              u.id AS userId, u.email AS email, u.role AS role
+         FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
+        WHERE s.tokenHash = ? AND s.revokedAt IS NULL AND s.expiresAt > ?`,
+      [tokenHash, driver.preparePersistentValue(now, column('expiresAt'))],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      session: {
+        id: row.sessionId as string,
+        stage: row.stage as SessionStage,
+        expiresAt: driver.prepareHydratedValue(row.expiresAt, column('expiresAt')) as Date,
+        absoluteExpiresAt: driver.prepareHydratedValue(row.absoluteExpiresAt, column('absoluteExpiresAt')) as Date,
+      },
+      user: { id: row.userId as string, email: row.email as string, role: row.role as UserEntity['role'] },
     };
   }
 
@@ -90,6 +125,12 @@ export class SessionsService {
   async revokeAllForUser(userId: string, keepSessionId?: string): Promise<number> {
     const where = keepSessionId ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) } : { userId, revokedAt: IsNull() };
     const result = await this.sessions.update(where, { revokedAt: this.clock.now() });
+    return result.affected ?? 0;
+  }
+
+  /** Ends every live session of the user at this stage (e.g. all pending sign-ins at a lockout). Returns how many. */
+  async revokeStageForUser(userId: string, stage: SessionStage): Promise<number> {
+    const result = await this.sessions.update({ userId, stage, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     return result.affected ?? 0;
   }
 
@@ -128,7 +169,7 @@ export class SessionsService {
   }
 
   /** At most one write a minute per session: reading a session is the hot path. */
-  private async touch(session: SessionEntity, now: Date): Promise<void> {
+  private async touch(session: Pick<SessionEntity, 'id' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): Promise<void> {
     const next = this.slidingExpiry(now, session.absoluteExpiresAt);
     if (next.getTime() - session.expiresAt.getTime() < TOUCH_INTERVAL_MS) return;
     await this.sessions.update({ id: session.id, revokedAt: IsNull() }, { expiresAt: next });

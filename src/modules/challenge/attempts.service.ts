@@ -15,12 +15,27 @@ const CLAIM_LEASE_SECONDS = 30;
 export interface AttemptClaim {
   userId: string;
   policy: TwoFactorPolicy;
+  /**
+   * End of this claim's lease. Settled after it, the claim no longer owns a
+   * unit of the in-flight count (it was, or will be, counted as a failure
+   * when the lease lapsed), so it gives nothing back.
+   */
+  leaseUntil: Date;
 }
 
 /** What a failure led to. */
 export type FailureOutcome =
   | { kind: 'failed'; attemptsRemaining: number; /** Set when this failure started a cooldown. */ retryAfterSeconds?: number; cooldownUntil?: Date }
-  | { kind: 'locked'; lockedUntil: Date; retryAfterSeconds: number };
+  | {
+      kind: 'locked';
+      lockedUntil: Date;
+      retryAfterSeconds: number;
+      /** True when this call's UPDATE started the lockout (the caller records it); false when it was already running. */
+      started: boolean;
+    };
+
+/** Claim rounds (a missing row, a lease lapsing meanwhile) before a request is told to retry. */
+const CLAIM_ROUNDS = 4;
 
 export interface AttemptsSnapshot {
   attemptsRemaining: number;
@@ -41,6 +56,13 @@ export interface AttemptsSnapshot {
  * into a failure (which may start the cooldown or the lockout in the same
  * UPDATE), a success (clears the count) or is released. No transaction: a
  * failure's record is never rolled back.
+ *
+ * A claim not settled within its lease (the request crashed, or stalled) is
+ * counted as a failure by the next claim or settlement (reap), without
+ * starting a cooldown: it may still be evaluating, so forgetting it would
+ * give a parallel request an evaluation beyond maxAttempts. A claim settled
+ * after its lease gives nothing back (its unit is, or will be, that failure),
+ * so it never subtracts another claim's unit.
  */
 @Injectable()
 export class AttemptsService {
@@ -58,7 +80,10 @@ export class AttemptsService {
     } catch (error) {
       if (!(error instanceof QueryFailedError)) throw error;
     }
-    return (await this.attempts.findOneBy({ userId }))!;
+    const created = await this.attempts.findOneBy({ userId });
+    // Neither there nor insertable (the table is being rebuilt?): an answer the client can act on, not a crash.
+    if (!created) throw busy();
+    return created;
   }
 
   /** Seconds until the user's lockout ends, or 0. */
@@ -92,44 +117,57 @@ export class AttemptsService {
    * checked and this one could start a cooldown).
    */
   async claim(userId: string, policy: TwoFactorPolicy): Promise<AttemptClaim> {
-    for (let tries = 0; tries < 2; tries++) {
+    for (let round = 0; round < CLAIM_ROUNDS; round++) {
       const now = this.clock.now();
-      const { inflight, failures } = expressions();
+      const reaped = await this.reap(userId, policy, now);
+      if (reaped?.kind === 'locked') throw new LockoutStarted(reaped, policy);
+      const leaseUntil = addSeconds(now, CLAIM_LEASE_SECONDS);
       const result = await this.attempts
         .createQueryBuilder()
         .update()
         // Order matters on MySQL (assignments see earlier ones): inflight reads inflightUntil before it changes.
-        .set({ inflight: () => `${inflight} + 1`, inflightUntil: addSeconds(now, CLAIM_LEASE_SECONDS) })
+        .set({
+          inflight: () => 'inflight + 1',
+          inflightUntil: () => 'CASE WHEN inflightUntil IS NOT NULL AND inflightUntil > :leaseUntil THEN inflightUntil ELSE :leaseUntil END',
+        })
         .where('userId = :userId')
         .andWhere('(lockedUntil IS NULL OR lockedUntil <= :now)')
         .andWhere('(cooldownUntil IS NULL OR cooldownUntil <= :now)')
-        .andWhere(`${failures} + ${inflight} < :max`)
-        .andWhere(`(${failures} + ${inflight} < :free OR ${inflight} = 0)`)
-        .setParameters({ userId, now, ...limits(policy) })
+        // No lapsed claim left uncounted (one that lapsed since the reap above is reaped on the next round).
+        .andWhere('(inflight = 0 OR inflightUntil > :now)')
+        .andWhere(`${FAILURES} + inflight < :max`)
+        .andWhere(`(${FAILURES} + inflight < :free OR inflight = 0)`)
+        .setParameters({ userId, now, leaseUntil, ...limits(policy) })
         .execute();
-      if ((result.affected ?? 0) > 0) return { userId, policy };
+      if ((result.affected ?? 0) > 0) return { userId, policy, leaseUntil };
       const row = await this.attempts.findOneBy({ userId });
       if (!row) {
         await this.ensure(userId);
         continue;
       }
+      if (row.inflight > 0 && row.inflightUntil && row.inflightUntil <= now) continue;
       throw this.refusal(row, policy, now);
     }
-    throw new Error('attempt row could not be created');
+    // Only under a storm of requests racing on one row (or a row that cannot be written): an answer the client can act on.
+    throw busy();
   }
 
-  /** The code was right: the count starts again. */
+  /** The code was right: the count starts again (a running lockout is kept). */
   async succeeded(claim: AttemptClaim): Promise<void> {
+    const now = this.clock.now();
+    const own = owns(claim, now);
+    if (!own) await this.reap(claim.userId, claim.policy, now);
     await this.attempts
       .createQueryBuilder()
       .update()
-      .set({ cooldownUntil: null, inflight: () => RELEASE, failures: 0 })
+      .set({ cooldownUntil: null, ...(own && { inflight: () => RELEASE }), failures: 0 })
       .where('userId = :userId', { userId: claim.userId })
       .execute();
   }
 
-  /** Nothing was decided (e.g. the session ended meanwhile): the claim is given back. */
+  /** Nothing was decided (e.g. the session ended meanwhile): the claim is given back, if its lease still runs. */
   async released(claim: AttemptClaim): Promise<void> {
+    if (!owns(claim, this.clock.now())) return;
     await this.attempts
       .createQueryBuilder()
       .update()
@@ -142,13 +180,18 @@ export class AttemptsService {
    * The code was wrong: one failure more. From cooldownFromAttempt on it
    * starts a cooldown; at maxAttempts it locks the user out (and the count
    * starts again once the lockout ends). One UPDATE, so the lockout cannot be
-   * lost between two statements.
+   * lost between two statements. A claim past its lease was counted as a
+   * failure when it lapsed: nothing is added, the outcome is the row's.
    */
   async failed(claim: AttemptClaim): Promise<FailureOutcome> {
     const { policy, userId } = claim;
     const now = this.clock.now();
-    const { failures } = expressions();
-    const next = `(${failures} + 1)`;
+    if (!owns(claim, now)) {
+      const reaped = await this.reap(userId, policy, now);
+      if (reaped) return reaped;
+      return this.outcome((await this.ensure(userId)), policy, now, false);
+    }
+    const next = `(${FAILURES} + 1)`;
     await this.attempts
       .createQueryBuilder()
       .update()
@@ -168,9 +211,54 @@ export class AttemptsService {
       })
       .execute();
     // From the cooldown zone on only one claim is in flight, so this row is what our failure made.
-    const row = (await this.attempts.findOneBy({ userId }))!;
+    return this.outcome(await this.ensure(userId), policy, now, true);
+  }
+
+  /**
+   * Clears the user's count, cooldown and lockout (an admin reset their
+   * second factor: they start over). Claims in flight lose their unit: a
+   * late settlement of one gives nothing back (its lease is checked first).
+   */
+  async clear(userId: string): Promise<void> {
+    await this.attempts
+      .createQueryBuilder()
+      .update()
+      .set({ failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null })
+      .where('userId = :userId', { userId })
+      .execute();
+  }
+
+  /**
+   * Counts the claims whose lease lapsed as failures (one conditional
+   * UPDATE: only a row that still holds lapsed claims changes). No cooldown
+   * is started for them; reaching maxAttempts locks the user out. Returns the
+   * outcome when this call reaped, else null.
+   */
+  private async reap(userId: string, policy: TwoFactorPolicy, now: Date): Promise<FailureOutcome | null> {
+    const next = `(${FAILURES} + inflight)`;
+    const result = await this.attempts
+      .createQueryBuilder()
+      .update()
+      // inflight last but one: on MySQL the assignments before it must still see the lapsed count.
+      .set({
+        lockedUntil: () => `CASE WHEN ${next} >= :max THEN :lockEnd ELSE lockedUntil END`,
+        cooldownUntil: () => `CASE WHEN ${next} >= :max THEN NULL ELSE cooldownUntil END`,
+        failures: () => `CASE WHEN ${next} >= :max THEN 0 ELSE ${next} END`,
+        inflight: 0,
+        inflightUntil: null,
+      })
+      .where('userId = :userId')
+      .andWhere('inflight > 0')
+      .andWhere('inflightUntil IS NOT NULL AND inflightUntil <= :now')
+      .setParameters({ userId, now, ...limits(policy), lockEnd: addMinutes(now, policy.lockoutMinutes) })
+      .execute();
+    if ((result.affected ?? 0) === 0) return null;
+    return this.outcome(await this.ensure(userId), policy, now, true);
+  }
+
+  private outcome(row: TwoFactorAttemptsEntity, policy: TwoFactorPolicy, now: Date, ours: boolean): FailureOutcome {
     if (row.lockedUntil && row.lockedUntil > now) {
-      return { kind: 'locked', lockedUntil: row.lockedUntil, retryAfterSeconds: secondsUntil(row.lockedUntil, now) };
+      return { kind: 'locked', lockedUntil: row.lockedUntil, retryAfterSeconds: secondsUntil(row.lockedUntil, now), started: ours };
     }
     const attemptsRemaining = Math.max(0, policy.maxAttempts - row.failures);
     if (row.failures >= policy.cooldownFromAttempt && row.cooldownUntil && row.cooldownUntil > now) {
@@ -186,22 +274,25 @@ export class AttemptsService {
         retryAfterSeconds: secondsUntil(row.cooldownUntil, now),
       });
     }
-    return new DomainException(ErrorCode.RATE_LIMITED, 'Another code for this account is being checked. Try again in a moment.', {
-      retryAfterSeconds: 1,
-    });
+    return busy();
   }
 }
 
 /** Give back one in-flight claim. */
 const RELEASE = 'CASE WHEN inflight > 0 THEN inflight - 1 ELSE 0 END';
 
-/** SQL for the live claim count (lapsed leases count as none) and the failure count capped below the policy's maximum. */
-function expressions() {
-  return {
-    inflight: '(CASE WHEN inflightUntil IS NOT NULL AND inflightUntil > :now THEN inflight ELSE 0 END)',
-    // Capped: an admin who lowers maxAttempts below a user's count leaves them one attempt, not a dead end.
-    failures: '(CASE WHEN failures >= :max THEN :maxLess1 ELSE failures END)',
-  };
+/** The failure count capped below the policy's maximum: an admin who lowers maxAttempts below a user's count leaves them one attempt, not a dead end. */
+const FAILURES = '(CASE WHEN failures >= :max THEN :maxLess1 ELSE failures END)';
+
+/** Whether the claim still owns its unit of the in-flight count. */
+function owns(claim: AttemptClaim, now: Date): boolean {
+  return claim.leaseUntil.getTime() > now.getTime();
+}
+
+function busy(): DomainException {
+  return new DomainException(ErrorCode.RATE_LIMITED, 'Another code for this account is being checked. Try again in a moment.', {
+    retryAfterSeconds: 1,
+  });
 }
 
 function limits(policy: TwoFactorPolicy) {
@@ -221,4 +312,19 @@ export function lockedError(retryAfterSeconds: number, policy: TwoFactorPolicy):
     `Too many failed attempts: sign-in is locked for ${minutesInWords(policy.lockoutMinutes)}. Please try again later.`,
     { retryAfterSeconds },
   );
+}
+
+/**
+ * ACCOUNT_LOCKED from a claim whose reaping of lapsed claims started the
+ * lockout: the caller ends the pending sessions and records it, as for a
+ * fifth wrong code.
+ */
+export class LockoutStarted extends DomainException {
+  readonly lockedUntil: Date;
+
+  constructor(outcome: Extract<FailureOutcome, { kind: 'locked' }>, policy: TwoFactorPolicy) {
+    const error = lockedError(outcome.retryAfterSeconds, policy);
+    super(error.code, error.message, error.details);
+    this.lockedUntil = outcome.lockedUntil;
+  }
 }

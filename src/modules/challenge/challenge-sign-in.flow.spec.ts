@@ -3,7 +3,7 @@ import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { PolicyService } from '../policy/policy.service';
-import { DEFAULT_POLICY, TwoFactorRequirement } from '../policy/policy.types';
+import { DEFAULT_POLICY, TwoFactorFrequency, TwoFactorRequirement } from '../policy/policy.types';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
 import { AttemptsService } from './attempts.service';
@@ -14,10 +14,15 @@ const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntit
 const client = { ip: '127.0.0.1', userAgent: 'test' };
 const app = { method: 'AUTHENTICATOR_APP', primary: true } as never;
 
-function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: TwoFactorRequirement; device?: boolean }) {
-  const policy = { ...DEFAULT_POLICY, requirement: options.requirement ?? TwoFactorRequirement.OPTIONAL, updatedAt: new Date(0) };
+function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: TwoFactorRequirement; device?: boolean; frequency?: TwoFactorFrequency }) {
+  const policy = {
+    ...DEFAULT_POLICY,
+    requirement: options.requirement ?? TwoFactorRequirement.OPTIONAL,
+    frequency: options.frequency ?? DEFAULT_POLICY.frequency,
+    updatedAt: new Date(0),
+  };
   const challenge = {
-    methodsOf: vi.fn(async () => options.methods ?? { primaries: [], preferred: null }),
+    methodsOf: vi.fn(async () => options.methods ?? { enabled: [], primaries: [], preferred: null }),
     openEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
     openAuthenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
     begin: vi.fn(async () => ({ stage: 'PENDING_TWO_FACTOR' })),
@@ -39,7 +44,7 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
 
 describe('ChallengeSignInFlow', () => {
   it('refuses a locked user before anything else', async () => {
-    const { instance, challenge } = flow({ locked: true, methods: { primaries: [app], preferred: app } });
+    const { instance, challenge } = flow({ locked: true, methods: { enabled: [app], primaries: [app], preferred: app } });
     await expect(instance.afterPassword(user, { client, trustedDeviceToken: 'x' })).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     expect(challenge.begin).not.toHaveBeenCalled();
   });
@@ -53,7 +58,7 @@ describe('ChallengeSignInFlow', () => {
   });
 
   it('a trusted device skips the challenge with a rotated token; an unknown one does not', async () => {
-    const methods = { primaries: [app], preferred: app };
+    const methods = { enabled: [app], primaries: [app], preferred: app };
     const trusted = flow({ methods, device: true });
     expect(await trusted.instance.afterPassword(user, { client, trustedDeviceToken: 'old' })).toMatchObject({
       stage: 'AUTHENTICATED',
@@ -65,5 +70,22 @@ describe('ChallengeSignInFlow', () => {
     const none = flow({ methods, device: true });
     expect(await none.instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_TWO_FACTOR' });
     expect(none.devices.redeem).not.toHaveBeenCalled();
+  });
+
+  it('methods the policy no longer allows still owe a second factor (backup codes), never a plain session', async () => {
+    const { instance, challenge } = flow({ methods: { enabled: [app], primaries: [], preferred: null }, requirement: TwoFactorRequirement.REQUIRED_FOR_ALL });
+    expect(await instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_TWO_FACTOR' });
+    expect(challenge.openAuthenticated).not.toHaveBeenCalled();
+    expect(challenge.openEnrollment).not.toHaveBeenCalled();
+  });
+
+  it('marks a refused trusted-device token (so signIn clears its cookie), but not under EVERY_LOGIN', async () => {
+    const methods = { enabled: [app], primaries: [app], preferred: app };
+    const refused = await flow({ methods, device: false }).instance.afterPassword(user, { client, trustedDeviceToken: 'old' });
+    expect(refused).toMatchObject({ stage: 'PENDING_TWO_FACTOR', trustedDeviceRefused: true });
+    const none = await flow({ methods, device: false }).instance.afterPassword(user, { client, trustedDeviceToken: null });
+    expect(none.trustedDeviceRefused).toBeUndefined();
+    const everyLogin = flow({ methods, device: false, frequency: TwoFactorFrequency.EVERY_LOGIN });
+    expect((await everyLogin.instance.afterPassword(user, { client, trustedDeviceToken: 'old' })).trustedDeviceRefused).toBeUndefined();
   });
 });

@@ -28,19 +28,24 @@ export class ChallengeSignInFlow implements SignInFlow {
     const policy = await this.policies.get();
     await this.attempts.assertNotLocked(user.id, policy);
 
-    const methods = await this.challenge.methodsOf(user.id);
-    if (methods.primaries.length === 0) {
+    const methods = await this.challenge.methodsOf(user.id, policy);
+    // Methods the policy no longer allows still count: such a user answers with a backup or admin-issued code, never with none.
+    if (methods.enabled.length === 0) {
       if (PolicyService.requiresTwoFactor(policy, user.role)) return this.challenge.openEnrollment(user, client);
       return this.challenge.openAuthenticated(user, client);
     }
 
+    let refused = false;
     if (context.trustedDeviceToken) {
       const device = await this.trustedDevices.redeem(user.id, context.trustedDeviceToken, client);
       if (device) {
         const payload = await this.challenge.openAuthenticated(user, client, { trustedDevice: true });
         return { ...payload, trustedDeviceToken: device.token, trustedDeviceExpiresAt: device.expiresAt };
       }
+      // Unknown, used, revoked, expired or another browser's (under EVERY_LOGIN no device skips, but none is refused for good).
+      refused = TrustedDevicesService.rememberDeviceDays(policy) !== null;
     }
-    return this.challenge.begin(user, client, policy, methods);
+    const payload = await this.challenge.begin(user, client, policy, methods);
+    return refused ? { ...payload, trustedDeviceRefused: true } : payload;
   }
 }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { AllowPendingTwoFactor, AllowStages } from '../../common/decorators/access.decorators';
+import { SensitiveRateLimit } from '../../common/decorators/rate-limit.decorator';
 import { Client, ClientInfo, CurrentPrincipal, HttpRequest, HttpResponse } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { setTrustedDeviceCookie } from '../auth/auth.resolver';
@@ -21,6 +22,7 @@ export class ChallengeResolver {
 
   @Mutation(() => AuthPayloadModel, { description: 'PENDING_TWO_FACTOR. On success the pending token is revoked and a new AUTHENTICATED one returned.' })
   @AllowPendingTwoFactor()
+  @SensitiveRateLimit()
   async verifyTwoFactor(
     @Args('input') input: VerifyTwoFactorInput,
     @CurrentPrincipal() principal: Principal,
@@ -43,6 +45,7 @@ export class ChallengeResolver {
     description: 'PENDING_TWO_FACTOR. Sends a new email code (replacing the last one); RESEND_TOO_SOON before resendAvailableAt.',
   })
   @AllowPendingTwoFactor()
+  @SensitiveRateLimit()
   resendTwoFactorCode(@CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<TwoFactorChallengeModel> {
     return this.challenge.resend(principal, client);
   }

@@ -24,7 +24,8 @@ import { TrustedDevicesService } from '../trusted-devices/trusted-devices.servic
 import { UserEntity } from '../users/entities/user.entity';
 import { UserModel } from '../users/models/user.model';
 import { UsersService } from '../users/users.service';
-import { AttemptClaim, AttemptsService, lockedError } from './attempts.service';
+import { AttemptClaim, AttemptsService, lockedError, LockoutStarted } from './attempts.service';
+import { CodeSendsService } from './code-sends.service';
 import { tryAgainIn } from './duration-words';
 import { TwoFactorChallengeEntity } from './entities/two-factor-challenge.entity';
 
@@ -33,7 +34,11 @@ export const MAX_SENDS_PER_CHALLENGE = 5;
 
 /** The user's enabled primary methods as handlers, and the preferred one. */
 export interface UserMethods {
+  /** Every enabled primary method, allowed by the policy or not: the user has 2FA when there is one. */
+  enabled: TwoFactorMethodHandler[];
+  /** The enabled ones the policy allows (preferred first): what the challenge offers. */
   primaries: TwoFactorMethodHandler[];
+  /** The preferred method, when the policy allows it. */
   preferred: TwoFactorMethodHandler | null;
 }
 
@@ -62,6 +67,7 @@ export class ChallengeService {
     private readonly users: UsersService,
     private readonly events: SecurityEventsService,
     private readonly trustedDevices: TrustedDevicesService,
+    private readonly codeSends: CodeSendsService,
     private readonly moduleRef: ModuleRef,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -87,7 +93,11 @@ export class ChallengeService {
    * Opens a PENDING_TWO_FACTOR session for a user whose password was right
    * and who has enabled `methods`, and sends the code at once when the
    * preferred method delivers one (CloudCX: "The system will send you the
-   * six-digit verification code to your email automatically").
+   * six-digit verification code to your email automatically"); when the
+   * policy no longer allows the preferred method, through the first allowed
+   * method that delivers. The user's send budget may skip that email (a
+   * sign-in sent one moments ago, or the hourly cap): the challenge is
+   * opened all the same and its resend tells when a code can be sent.
    */
   async begin(user: UserEntity, client: ClientInfo, policy: TwoFactorPolicy, methods: UserMethods): Promise<AuthPayloadModel> {
     const now = this.clock.now();
@@ -95,10 +105,22 @@ export class ChallengeService {
     await this.challenges.delete({ userId: user.id, expiresAt: LessThanOrEqual(now) });
 
     const row = this.blankRow(session.id, user.id, now, session.expiresAt);
-    const preferred = methods.preferred;
-    if (preferred?.deliver) {
-      const receipt = await this.tryDeliver(preferred, { user, challengeId: session.id, now, policy });
-      if (receipt) Object.assign(row, { lastSentAt: now, sendCount: 1, sentTo: receipt.sentTo, deliveredMethod: preferred.method });
+    const sender = methods.preferred
+      ? (methods.preferred.deliver ? methods.preferred : null)
+      : (methods.primaries.find((h) => typeof h.deliver === 'function') ?? null);
+    if (sender) {
+      const refusal = await this.codeSends.take(user.id, policy, 'sign-in', now);
+      if (!refusal) {
+        const receipt = await this.tryDeliver(sender, { user, challengeId: session.id, now, policy }).catch(async (error: unknown) => {
+          await this.codeSends.giveBack(user.id, now);
+          throw error;
+        });
+        if (receipt) Object.assign(row, { lastSentAt: now, sendCount: 1, sentTo: receipt.sentTo, deliveredMethod: sender.method });
+        else await this.codeSends.giveBack(user.id, now);
+      } else if (refusal.reason === 'cooldown') {
+        // A sign-in mailed a code moments ago: this challenge's resend waits out the same cooldown.
+        row.lastSentAt = refusal.since;
+      }
     }
     await this.challenges.insert(row);
     const challenge = await this.model(row, user.id, policy, methods);
@@ -107,19 +129,16 @@ export class ChallengeService {
 
   /** The challenge of a PENDING_TWO_FACTOR session (Session.challenge). */
   async describe(sessionId: string, userId: string, sessionExpiresAt: Date): Promise<TwoFactorChallengeModel> {
-    const [row, policy, methods] = await Promise.all([
-      this.challenges.findOneBy({ sessionId, userId }),
-      this.policies.get(),
-      this.methodsOf(userId),
-    ]);
+    const policy = await this.policies.get();
+    const [row, methods] = await Promise.all([this.challenges.findOneBy({ sessionId, userId }), this.methodsOf(userId, policy)]);
     // No row: a pending session opened some other way; nothing was sent for it yet.
     return this.model(row ?? this.blankRow(sessionId, userId, this.clock.now(), sessionExpiresAt), userId, policy, methods);
   }
 
   /**
    * Checks a code. The attempt is claimed (atomically, per user) before the
-   * handler sees the code; a malformed code, a method the user lacks or a
-   * refused rememberDevice cost nothing.
+   * handler sees the code; a malformed code, a method the user lacks or the
+   * policy does not allow, or a refused rememberDevice cost nothing.
    */
   async verify(principal: Principal, request: VerifyRequest, client: ClientInfo): Promise<AuthPayloadModel> {
     const { userId, sessionId } = principal;
@@ -132,6 +151,9 @@ export class ChallengeService {
       throw DomainException.badInput('rememberDevice', 'The security policy asks for a second factor at every sign-in: this device cannot be remembered.');
     }
     // Fallbacks (backup codes) are always offered: an admin may issue one at any time.
+    if (handler.primary && !policy.allowedMethods.includes(handler.method)) {
+      throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE, 'The security policy does not allow this method: use another one or a backup code.');
+    }
     if (handler.primary && !(await handler.isEnabled(userId))) throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
     // The guard saw a live session when the request began; an earlier field of the same request may have ended it.
     const session = await this.sessions.findLive(sessionId);
@@ -141,7 +163,8 @@ export class ChallengeService {
     try {
       claim = await this.attempts.claim(userId, policy);
     } catch (error) {
-      if (error instanceof DomainException && error.code === ErrorCode.ACCOUNT_LOCKED) await this.end(sessionId, userId);
+      if (error instanceof LockoutStarted) await this.recordLockout(userId, error.lockedUntil, policy, client);
+      if (error instanceof DomainException && error.code === ErrorCode.ACCOUNT_LOCKED) await this.lockOut(userId, sessionId);
       throw error;
     }
 
@@ -171,11 +194,14 @@ export class ChallengeService {
       throw new DomainException(ErrorCode.UNAUTHENTICATED);
     }
     await this.attempts.succeeded(claim);
+    await this.codeSends.signedIn(userId);
     await this.discard(sessionId, userId);
     const user = await this.users.getById(userId);
     if (!handler.primary) {
       // A fallback code (backup code, admin-issued code) was spent: the handler says which, never the code.
-      await this.events.record({ type: SecurityEventType.BACKUP_CODE_USED, userId, client, details: { method: handler.method, ...details } });
+      // An admin-issued one names its admin as the actor ({ adminIssued: true, issuedBy }).
+      const actorId = details.adminIssued === true && typeof details.issuedBy === 'string' ? details.issuedBy : null;
+      await this.events.record({ type: SecurityEventType.BACKUP_CODE_USED, userId, actorId, client, details: { method: handler.method, ...details } });
     }
     const payload = await this.openAuthenticated(user, client, { method: handler.method });
     if (!rememberDevice) return payload;
@@ -206,13 +232,8 @@ export class ChallengeService {
       details: { method: handler.method, reason: status, ...(result.kind === 'failed' && { attemptsRemaining: result.attemptsRemaining }) },
     });
     if (result.kind === 'locked') {
-      await this.end(sessionId, userId);
-      await this.events.record({
-        type: SecurityEventType.ACCOUNT_LOCKED,
-        userId,
-        client,
-        details: { lockedUntil: result.lockedUntil.toISOString(), lockoutMinutes: policy.lockoutMinutes, failures: policy.maxAttempts },
-      });
+      await this.lockOut(userId, sessionId);
+      if (result.started) await this.recordLockout(userId, result.lockedUntil, policy, client);
       throw lockedError(result.retryAfterSeconds, policy);
     }
     const { attemptsRemaining, retryAfterSeconds } = result;
@@ -234,7 +255,10 @@ export class ChallengeService {
     const { userId, sessionId } = principal;
     const session = await this.sessions.findLive(sessionId);
     if (!session || session.stage !== SessionStage.PENDING_TWO_FACTOR) throw new DomainException(ErrorCode.UNAUTHENTICATED);
-    const [policy, methods, user] = await Promise.all([this.policies.get(), this.methodsOf(userId), this.users.getById(userId)]);
+    const policy = await this.policies.get();
+    // No code is mailed during a lockout.
+    await this.attempts.assertNotLocked(userId, policy);
+    const [methods, user] = await Promise.all([this.methodsOf(userId, policy), this.users.getById(userId)]);
     const row = await this.challengeRow(sessionId, userId, session.createdAt, session.expiresAt);
     const deliverer = this.deliverer(methods, row.deliveredMethod);
     if (!deliverer?.deliver) {
@@ -251,7 +275,9 @@ export class ChallengeService {
       .andWhere('sendCount < :cap', { cap: MAX_SENDS_PER_CHALLENGE })
       .execute();
     if ((claimed.affected ?? 0) === 0) {
-      const current = (await this.challenges.findOneBy({ sessionId }))!;
+      const current = await this.challenges.findOneBy({ sessionId });
+      // Cancelled or finished meanwhile (the row goes with the session).
+      if (!current) throw new DomainException(ErrorCode.UNAUTHENTICATED);
       if (current.sendCount >= MAX_SENDS_PER_CHALLENGE) {
         throw new DomainException(ErrorCode.RATE_LIMITED, 'No more codes can be sent for this sign-in. Cancel and sign in again.', {
           retryAfterSeconds: Math.max(1, secondsUntil(session.expiresAt, now)),
@@ -261,17 +287,28 @@ export class ChallengeService {
       throw new DomainException(ErrorCode.RESEND_TOO_SOON, undefined, { retryAfterSeconds: Math.max(1, secondsUntil(availableAt, now)) });
     }
 
-    let receipt;
-    try {
-      receipt = await deliverer.deliver({ userId, email: user.email, challengeId: sessionId, now, policy });
-    } catch (error) {
-      // Nothing was sent: give the send back.
-      await this.challenges
+    // Nothing is sent: give the challenge's send back.
+    const giveBack = () =>
+      this.challenges
         .createQueryBuilder()
         .update()
         .set({ sendCount: () => 'CASE WHEN sendCount > 0 THEN sendCount - 1 ELSE 0 END', lastSentAt: row.lastSentAt })
         .where('sessionId = :sessionId AND lastSentAt = :now', { sessionId, now })
         .execute();
+    const refusal = await this.codeSends.take(userId, policy, 'resend', now);
+    if (refusal) {
+      await giveBack();
+      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many codes were sent to you in the last hour. Please try again later.', {
+        retryAfterSeconds: Math.max(1, secondsUntil(refusal.availableAt, now)),
+      });
+    }
+
+    let receipt;
+    try {
+      receipt = await deliverer.deliver({ userId, email: user.email, challengeId: sessionId, now, policy });
+    } catch (error) {
+      await giveBack();
+      await this.codeSends.giveBack(userId, now);
       throw error;
     }
     await this.challenges.update({ sessionId }, { sentTo: receipt.sentTo, deliveredMethod: deliverer.method });
@@ -291,6 +328,26 @@ export class ChallengeService {
     await this.discard(sessionId, userId);
   }
 
+  /**
+   * The user is locked out: every pending sign-in of theirs ends (not only
+   * the one that failed), and the codes delivered for them die.
+   */
+  private async lockOut(userId: string, sessionId: string): Promise<void> {
+    await this.sessions.revokeStageForUser(userId, SessionStage.PENDING_TWO_FACTOR);
+    const rows = await this.challenges.find({ where: { userId }, select: { sessionId: true } });
+    const ids = new Set([sessionId, ...rows.map((row) => row.sessionId)]);
+    for (const id of ids) await this.discard(id, userId);
+  }
+
+  private async recordLockout(userId: string, lockedUntil: Date, policy: TwoFactorPolicy, client: ClientInfo): Promise<void> {
+    await this.events.record({
+      type: SecurityEventType.ACCOUNT_LOCKED,
+      userId,
+      client,
+      details: { lockedUntil: lockedUntil.toISOString(), lockoutMinutes: policy.lockoutMinutes, failures: policy.maxAttempts },
+    });
+  }
+
   /** Voids the codes delivered for a finished challenge and forgets it. */
   private async discard(sessionId: string, userId: string): Promise<void> {
     await Promise.all(this.registry.all().map((h) => h.cancel?.({ userId, challengeId: sessionId })));
@@ -308,6 +365,9 @@ export class ChallengeService {
     let resendAvailableAt: Date | null = null;
     if (deliverer && row.sendCount < MAX_SENDS_PER_CHALLENGE) {
       resendAvailableAt = row.lastSentAt ? addSeconds(row.lastSentAt, policy.resendCooldownSeconds) : row.createdAt;
+      // The user's hourly cap, when it is reached, holds every challenge's resend back.
+      const hourly = await this.codeSends.hourlyAvailableAt(userId);
+      if (hourly && hourly > resendAvailableAt) resendAvailableAt = hourly;
     }
     return {
       methods: this.answerableMethods(methods),
@@ -328,17 +388,20 @@ export class ChallengeService {
   }
 
   /**
-   * The user's enabled primary methods as handlers (preferred first) and the
-   * preferred one, from the enrollment's status (methods whose handler is not
-   * installed are left out).
+   * The user's enabled primary methods as handlers, from the enrollment's
+   * status (methods whose handler is not installed are left out); of those,
+   * the ones the policy allows (preferred first) and the preferred one if
+   * allowed. A user whose methods are all disallowed still has 2FA: the
+   * challenge offers the fallbacks (backup codes, an admin-issued code).
    */
-  async methodsOf(userId: string): Promise<UserMethods> {
+  async methodsOf(userId: string, policy: TwoFactorPolicy): Promise<UserMethods> {
     const status = await this.status.getStatus(userId);
-    const primaries = status.methods
+    const enabled = status.methods
       .map((m) => this.registry.get(m))
       .filter((h): h is TwoFactorMethodHandler => h !== undefined && h.primary);
-    const preferred = primaries.find((h) => h.method === status.preferredMethod) ?? null;
-    return { primaries: preferred ? [preferred, ...primaries.filter((h) => h !== preferred)] : primaries, preferred };
+    const allowed = enabled.filter((h) => policy.allowedMethods.includes(h.method));
+    const preferred = allowed.find((h) => h.method === status.preferredMethod) ?? null;
+    return { enabled, primaries: preferred ? [preferred, ...allowed.filter((h) => h !== preferred)] : allowed, preferred };
   }
 
   /**
@@ -370,14 +433,17 @@ export class ChallengeService {
 
   /** The session's challenge row; recreated if it went missing (it is only bookkeeping). */
   private async challengeRow(sessionId: string, userId: string, createdAt: Date, expiresAt: Date): Promise<TwoFactorChallengeEntity> {
-    const row = await this.challenges.findOneBy({ sessionId, userId });
-    if (row) return row;
+    const existing = await this.challenges.findOneBy({ sessionId, userId });
+    if (existing) return existing;
     const fresh = this.blankRow(sessionId, userId, createdAt, expiresAt);
     try {
       await this.challenges.insert(fresh);
     } catch (error) {
       if (!(error instanceof QueryFailedError)) throw error; // a parallel request made it
     }
-    return (await this.challenges.findOneBy({ sessionId, userId }))!;
+    const row = await this.challenges.findOneBy({ sessionId, userId });
+    // Gone again: the sign-in was cancelled or finished meanwhile.
+    if (!row) throw new DomainException(ErrorCode.UNAUTHENTICATED);
+    return row;
   }
 }

@@ -2,6 +2,7 @@ import { Args, Mutation, Resolver } from '@nestjs/graphql';
 import { Principal } from '../../common/auth/principal';
 import { TwoFactorMethod } from '../../common/auth/two-factor-method';
 import { AllowPendingEnrollment } from '../../common/decorators/access.decorators';
+import { SensitiveRateLimit } from '../../common/decorators/rate-limit.decorator';
 import { Client, ClientInfo, CurrentPrincipal } from '../../common/http/request-context';
 import { EnrollmentService } from './enrollment.service';
 import { AuthenticatorEnrollmentModel } from './models/authenticator-enrollment.model';
@@ -15,18 +16,21 @@ export class EnrollmentResolver {
 
   @Mutation(() => EmailEnrollmentModel, { description: 'AUTHENTICATED or PENDING_ENROLLMENT. SMTP_NOT_CONFIGURED without a mail server.' })
   @AllowPendingEnrollment()
+  @SensitiveRateLimit()
   startEmailEnrollment(@CurrentPrincipal() principal: Principal): Promise<EmailEnrollmentModel> {
     return this.enrollment.startEmail(principal);
   }
 
   @Mutation(() => EmailEnrollmentModel, { description: 'AUTHENTICATED or PENDING_ENROLLMENT. RESEND_TOO_SOON before resendAvailableAt.' })
   @AllowPendingEnrollment()
+  @SensitiveRateLimit()
   resendEmailEnrollmentCode(@CurrentPrincipal() principal: Principal): Promise<EmailEnrollmentModel> {
     return this.enrollment.resendEmail(principal);
   }
 
   @Mutation(() => EnrollmentResultModel, { description: 'AUTHENTICATED or PENDING_ENROLLMENT. Turns EMAIL on with the emailed code.' })
   @AllowPendingEnrollment()
+  @SensitiveRateLimit()
   confirmEmailEnrollment(
     @Args('code') code: string,
     @CurrentPrincipal() principal: Principal,
@@ -37,12 +41,14 @@ export class EnrollmentResolver {
 
   @Mutation(() => AuthenticatorEnrollmentModel, { description: 'AUTHENTICATED or PENDING_ENROLLMENT. A new secret to scan; nothing is on until confirmed.' })
   @AllowPendingEnrollment()
+  @SensitiveRateLimit()
   startAuthenticatorEnrollment(@CurrentPrincipal() principal: Principal): Promise<AuthenticatorEnrollmentModel> {
     return this.enrollment.startAuthenticator(principal);
   }
 
   @Mutation(() => EnrollmentResultModel, { description: 'AUTHENTICATED or PENDING_ENROLLMENT. Turns AUTHENTICATOR_APP on with a current code.' })
   @AllowPendingEnrollment()
+  @SensitiveRateLimit()
   confirmAuthenticatorEnrollment(
     @Args('code') code: string,
     @CurrentPrincipal() principal: Principal,
@@ -54,6 +60,7 @@ export class EnrollmentResolver {
   @Mutation(() => TwoFactorStatusModel, {
     description: 'AUTHENTICATED. Needs the password again. Turning off the last method also deletes backup codes and trusted devices.',
   })
+  @SensitiveRateLimit()
   disableTwoFactorMethod(
     @Args('method', { type: () => TwoFactorMethod }) method: string,
     @Args('password') password: string,
@@ -74,6 +81,7 @@ export class EnrollmentResolver {
   @Mutation(() => [String], {
     description: 'AUTHENTICATED. Needs the password again. Ten new codes, shown this once (they are stored hashed); the old ones stop working.',
   })
+  @SensitiveRateLimit()
   regenerateBackupCodes(
     @Args('password') password: string,
     @CurrentPrincipal() principal: Principal,

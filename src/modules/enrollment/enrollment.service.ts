@@ -26,7 +26,6 @@ import { TwoFactorPolicy } from '../policy/policy.types';
 import { PolicyService } from '../policy/policy.service';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import { PASSWORD_MAX_LENGTH } from '../users/dto/create-user.input';
 import { maskEmail } from '../users/email';
 import { UsersService } from '../users/users.service';
 import { PendingEnrollmentEntity } from './entities/pending-enrollment.entity';
@@ -263,7 +262,7 @@ export class EnrollmentService {
    */
   async disable(principal: Principal, method: string, password: string, client: ClientInfo): Promise<TwoFactorStatus> {
     const { userId } = principal;
-    await this.assertPassword(userId, password);
+    await this.auth.confirmPassword(userId, password, 'password', client);
     const handler = this.registry.get(method);
     if (!handler?.primary) throw this.notEnabled(method);
     const policy = await this.policy.get();
@@ -294,7 +293,7 @@ export class EnrollmentService {
   /** Ten new backup codes replacing all of the old (used or not); needs the password and 2FA on. */
   async regenerateBackupCodes(principal: Principal, password: string, client: ClientInfo): Promise<string[]> {
     const { userId } = principal;
-    await this.assertPassword(userId, password);
+    await this.auth.confirmPassword(userId, password, 'password', client);
     const now = this.clock.now();
     const codes = await this.dataSource.transaction(async (manager) => {
       await this.userMethods.lockUser(manager, userId);
@@ -380,14 +379,6 @@ export class EnrollmentService {
   private assertAllowed(method: string, policy: TwoFactorPolicy): void {
     if (!this.registry.get(method)?.primary || !policy.allowedMethods.includes(method)) {
       throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE, `${method} is not allowed by the security policy.`);
-    }
-  }
-
-  private async assertPassword(userId: string, password: string): Promise<void> {
-    const user = await this.users.getById(userId);
-    // An over-long password cannot be right: refuse it without hashing it.
-    if (password.length > PASSWORD_MAX_LENGTH || !(await this.users.verifyPassword(user, password))) {
-      throw DomainException.badInput('password', 'The password is incorrect.');
     }
   }
 

@@ -78,6 +78,8 @@ export class MailTransport {
       return { source: route.source, server: null };
     }
     const transporterName = this.transporterFor(route.key, route.options!);
+    // The SMTP conversation of this one message: aborting it closes its connection.
+    const conversation = new AbortController();
     try {
       await this.mailer.sendMail({
         transporterName,
@@ -86,9 +88,18 @@ export class MailTransport {
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
+        signal: conversation.signal,
       });
     } catch (error) {
       throw toDeliveryError(route.server, error);
+    } finally {
+      // When the mailer stops waiting (sendTimeout) the send is not over by itself: without this, the
+      // server could still accept the message after the worker has scheduled a retry, and the user
+      // would get it twice. Closing the connection before the end of DATA makes the server drop it.
+      // (After a finished send this does nothing.) Only a server that already took the final "." but
+      // had not answered yet may still deliver it: that, and an instance crashing between the server's
+      // acceptance and marking the row SENT, is why delivery is at-least-once, never exactly-once.
+      conversation.abort();
     }
     return { source: route.source, server: route.server };
   }

@@ -24,6 +24,7 @@ import { MailRenderer } from './templates/mail-renderer';
     TypeOrmModule.forFeature([SmtpSettingsEntity, MailOutboxEntity]),
     // The real transporters are added at run time (MailTransport) from the settings or SMTP_URL;
     // the module insists on one at boot, so it gets an inert placeholder that nothing sends through.
+    // sendTimeout only stops the waiting: MailTransport then aborts the SMTP conversation itself.
     MailerModule.forRoot({ transport: { jsonTransport: true }, sendTimeout: SEND_TIMEOUT_MS }),
     UsersModule,
   ],

@@ -34,6 +34,12 @@ export function retryDelaySeconds(attempts: number): number {
  * row count decides, so two instances never send the same message. After a
  * send the body is erased; failures are retried with exponential backoff;
  * an expired message is dropped and the reason recorded.
+ *
+ * Delivery is at-least-once, not exactly-once: a send that times out is
+ * aborted (MailTransport closes its SMTP connection, so a late acceptance
+ * cannot follow the retry), but an instance that crashes after the server
+ * accepted a message and before the row is marked SENT leaves it PENDING,
+ * and it is sent again once the claim lapses (CLAIM_LEASE_SECONDS).
  */
 @Injectable()
 export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, BeforeApplicationShutdown {

@@ -117,12 +117,8 @@ export class UsersService implements OnApplicationBootstrap {
     return this.passwords.verify(user?.passwordHash ?? null, password);
   }
 
-  /** Checks the current password and stores the new one. The caller ends other sessions. */
-  async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
-    const user = await this.getById(userId);
-    if (!(await this.verifyPassword(user, currentPassword))) {
-      throw DomainException.badInput('currentPassword', 'The current password is incorrect.');
-    }
+  /** Stores a new password (the caller confirmed the current one and ends other sessions). */
+  async setPassword(userId: string, newPassword: string): Promise<void> {
     assertPasswordShape(newPassword, 'newPassword');
     await this.users.update({ id: userId }, { passwordHash: await this.passwords.hash(newPassword), updatedAt: this.clock.now() });
   }

@@ -1,7 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
-@InputType()
+@InputType('SignInInput')
 export class SignInInput {
   /** Not validated as an email here: a malformed one is just a wrong credential. */
   @Field()

@@ -25,4 +25,7 @@ export class AuthPayloadModel {
 
   @Field(() => Date, { nullable: true })
   trustedDeviceExpiresAt?: Date | null;
+
+  /** Not in the schema: the trusted-device token given at sign-in was refused (signIn clears its cookie). */
+  trustedDeviceRefused?: boolean;
 }
