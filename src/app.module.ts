@@ -27,6 +27,7 @@ import { MailModule } from './modules/mail/mail.module';
 import { MethodsModule } from './modules/methods/methods.module';
 import { PolicyAdminModule } from './modules/policy/policy-admin.module';
 import { PolicyModule } from './modules/policy/policy.module';
+import { RetentionModule } from './modules/retention/retention.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
 import { UsersModule } from './modules/users/users.module';
@@ -89,6 +90,7 @@ export class AppModule {
         ChallengeModule,
         TrustedDevicesModule,
         PolicyAdminModule,
+        RetentionModule,
         ...(options.imports ?? []),
       ],
       controllers: config.graphqlIde ? [IdeAssetsController] : [],

@@ -120,18 +120,27 @@ describe('trusted devices (service and API)', () => {
     expect(errorCode(await t.gql(REVOKE, { id: chrome.id }, { token: other.token }))).toBe('NOT_FOUND');
     expect(errorCode(await t.gql(REVOKE, { id: '3f1c7a52-0000-4000-8000-000000000000' }, { token: user.token }))).toBe('NOT_FOUND');
     expect(errorCode(await t.gql(REVOKE, { id: 'nonsense' }, { token: user.token }))).toBe('NOT_FOUND');
-    expect((await t.gql(REVOKE, { id: chrome.id }, { token: user.token })).data.revokeTrustedDevice).toBe(true);
+    // Revoked from the browser it trusted: that browser's cookie is cleared; another device's cookie is left alone.
+    const fromChrome = await t.gql(REVOKE, { id: chrome.id }, { token: user.token, headers: { cookie: `twofold_td=${first.token}` } });
+    expect(fromChrome.data.revokeTrustedDevice).toBe(true);
+    expect(fromChrome.headers.get('set-cookie') ?? '').toMatch(/twofold_td=;.*Expires=Thu, 01 Jan 1970/i);
     expect(errorCode(await t.gql(REVOKE, { id: chrome.id }, { token: user.token }))).toBe('NOT_FOUND');
     expect(await devices.redeem(user.id, first.token, client(CHROME_WINDOWS))).toBeNull();
     expect((await t.gql(LIST, {}, { token: user.token })).data.trustedDevices).toHaveLength(1);
 
-    await devices.trust(user.id, client(CHROME_MAC));
-    const all = await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token });
-    expect(all.data.revokeAllTrustedDevices).toBe(2);
+    const third = await devices.trust(user.id, client(CHROME_MAC));
+    const firefoxCookie = { cookie: `twofold_td=${second.token}` };
+    const mac = ((await t.gql(LIST, {}, { token: user.token })).data.trustedDevices as Array<{ id: string; label: string }>).find((d) => d.label !== 'Firefox on Windows')!;
+    const notThisOne = await t.gql(REVOKE, { id: mac.id }, { token: user.token, headers: firefoxCookie });
+    expect(notThisOne.headers.get('set-cookie')).toBeNull();
+    expect(await devices.redeem(user.id, third.token, client(CHROME_MAC))).toBeNull();
+    const all = await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token, headers: firefoxCookie });
+    expect(all.data.revokeAllTrustedDevices).toBe(1);
+    expect(all.headers.get('set-cookie') ?? '').toMatch(/twofold_td=;/);
     expect(await devices.redeem(user.id, second.token, client(FIREFOX_WINDOWS))).toBeNull();
     expect((await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token })).data.revokeAllTrustedDevices).toBe(0);
     const revoked = (await t.app.get(SecurityEventsService).list(user.id, 20, null)).items.filter((e) => e.type === 'TRUSTED_DEVICE_REVOKED');
-    expect(revoked).toHaveLength(2);
+    expect(revoked).toHaveLength(3);
   });
 
   it('EVERY_LOGIN: existing devices stop skipping and none can be added', async () => {

@@ -46,6 +46,10 @@ export class AppConfig {
   readonly sessionMaxHours: number;
   /** Mail worker poll interval; tests shorten it. */
   readonly mailPollMs: number;
+  /** Security events older than this many days are deleted; 0 keeps them forever. */
+  readonly auditRetentionDays: number;
+  /** How often the retention job runs; 0 turns it off (e.g. when a DBA prunes instead). */
+  readonly retentionIntervalMinutes: number;
 
   constructor(values: Omit<AppConfig, never>) {
     Object.assign(this, values);
@@ -191,6 +195,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     sessionIdleMinutes: int('SESSION_IDLE_MINUTES', 120, 1, 7 * 24 * 60),
     sessionMaxHours: int('SESSION_MAX_HOURS', 12, 1, 24 * 30),
     mailPollMs: int('MAIL_POLL_MS', 1000, 10, 60_000),
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
+    retentionIntervalMinutes: int('RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig(config as AppConfig);

@@ -39,23 +39,28 @@ export interface StartOptions {
   imports?: ModuleMetadata['imports'];
   /** Share another app's database (two instances). */
   database?: TestDatabase;
+  /** Run on the embedded SQLite of `npm start` in this folder instead of MariaDB. */
+  embeddedDataDir?: string;
   /** Capture the JSON log lines (e.g. to search them for secrets). */
   logStream?: { write(line: string): void };
 }
 
 /** Boots the real app on a fresh MariaDB database and a free port. Nothing is mocked. */
 export async function startTestApp(options: StartOptions = {}): Promise<TestApp> {
-  const database = options.database ?? (await createTestDatabase());
+  const embedded = options.embeddedDataDir !== undefined;
+  const database = options.database ?? (embedded ? { name: 'embedded', url: '', drop: async () => {} } : await createTestDatabase());
   const ownsDatabase = !options.database;
   const clock = options.clock ?? new ManualClock(Date.now());
   const config = loadConfig({
     NODE_ENV: 'test',
     APP_SECRET: TEST_APP_SECRET,
-    DATABASE_URL: database.url,
+    ...(embedded ? { DATA_DIR: options.embeddedDataDir } : { DATABASE_URL: database.url }),
     BOOTSTRAP_ADMIN_EMAIL: ADMIN_EMAIL,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
     LOG_LEVEL: 'error',
     MAIL_POLL_MS: '50',
+    // Tests run the retention pass themselves, on the test clock.
+    RETENTION_INTERVAL_MINUTES: '0',
     ...options.env,
   });
 

@@ -5,6 +5,7 @@ import { Mail1795325385593 } from './1795325385593-Mail';
 import { Enrollment1795325412024 } from './1795325412024-Enrollment';
 import { Challenge1795325444226 } from './1795325444226-Challenge';
 import { ChallengeCodeSends1795327340557 } from './1795327340557-ChallengeCodeSends';
+import { RetentionIndexes1796181322022 } from './1796181322022-RetentionIndexes';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -18,4 +19,5 @@ export const ALL_MIGRATIONS: Function[] = [
   Enrollment1795325412024,
   Challenge1795325444226,
   ChallengeCodeSends1795327340557,
+  RetentionIndexes1796181322022,
 ];

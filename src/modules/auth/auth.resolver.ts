@@ -5,29 +5,11 @@ import { AllowAnyStage, Public } from '../../common/decorators/access.decorators
 import { SensitiveRateLimit } from '../../common/decorators/rate-limit.decorator';
 import { Client, ClientInfo, CurrentPrincipal, HttpRequest, HttpResponse } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
+import { clearTrustedDeviceCookie, setTrustedDeviceCookie, trustedDeviceCookieOf } from '../trusted-devices/trusted-device-cookie';
 import { AuthService } from './auth.service';
 import { SignInInput } from './dto/sign-in.input';
 import { AuthPayloadModel } from './models/auth-payload.model';
 import { SessionModel } from './models/session.model';
-
-/** Cookie that carries the trusted-device token (set by verifyTwoFactor). */
-export const TRUSTED_DEVICE_COOKIE = 'twofold_td';
-
-/** Sets the trusted-device cookie: HttpOnly, SameSite=Lax, Secure unless development over plain http. */
-export function setTrustedDeviceCookie(req: Request, res: Response, config: AppConfig, token: string, expiresAt: Date): void {
-  res.cookie(TRUSTED_DEVICE_COOKIE, token, {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: !(config.isDevelopment && !req.secure),
-    path: '/',
-    expires: expiresAt,
-  });
-}
-
-/** Removes the trusted-device cookie (same attributes, so the browser matches it). */
-export function clearTrustedDeviceCookie(req: Request, res: Response, config: AppConfig): void {
-  res.clearCookie(TRUSTED_DEVICE_COOKIE, { httpOnly: true, sameSite: 'lax', secure: !(config.isDevelopment && !req.secure), path: '/' });
-}
 
 @Resolver()
 export class AuthResolver {
@@ -48,13 +30,13 @@ export class AuthResolver {
     @HttpRequest() req: Request,
     @HttpResponse() res: Response,
   ): Promise<AuthPayloadModel> {
-    const cookie: unknown = req.cookies?.[TRUSTED_DEVICE_COOKIE];
-    const trustedDeviceToken = input.trustedDeviceToken ?? (typeof cookie === 'string' ? cookie : null);
+    const cookie = trustedDeviceCookieOf(req);
+    const trustedDeviceToken = input.trustedDeviceToken ?? cookie;
     const payload = await this.auth.signIn(input.email, input.password, { client, trustedDeviceToken });
     // A trusted device skipped the code: its token was rotated.
     if (payload.trustedDeviceToken && payload.trustedDeviceExpiresAt) {
       setTrustedDeviceCookie(req, res, this.config, payload.trustedDeviceToken, payload.trustedDeviceExpiresAt);
-    } else if (payload.trustedDeviceRefused && !input.trustedDeviceToken && typeof cookie === 'string') {
+    } else if (payload.trustedDeviceRefused && !input.trustedDeviceToken && cookie !== null) {
       // The cookie's device was revoked, expired or used up: the browser stops sending it.
       clearTrustedDeviceCookie(req, res, this.config);
     }

@@ -7,10 +7,8 @@ import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { LoginThrottleEntity } from './entities/login-throttle.entity';
 
-/** Failures older than this are forgotten: the count starts again. */
-const FAILURE_WINDOW_MINUTES = 15;
-/** Compare-and-set rounds before a racing request is told to retry. */
-const CLAIM_ROUNDS = 8;
+/** Failures older than this are forgotten: the count starts again (and the retention job deletes the row). */
+export const FAILURE_WINDOW_MINUTES = 15;
 
 /**
  * How password guessing is slowed. Tries are counted per account and per
@@ -27,10 +25,17 @@ const RULES = {
 
 type Scope = keyof typeof RULES;
 
-function delaySeconds(scope: Scope, failures: number): number {
+/**
+ * The waits a count can lead to, as [count, seconds] steps: none below the
+ * allowance, then doubling from one second up to the cap (the last step holds
+ * for every higher count).
+ */
+function delaySteps(scope: Scope): Array<[number, number]> {
   const { freeFailures, maxDelaySeconds } = RULES[scope];
-  if (failures < freeFailures) return 0;
-  return Math.min(maxDelaySeconds, 2 ** Math.min(failures - freeFailures, 20));
+  const steps: Array<[number, number]> = [];
+  for (let doubling = 0; 2 ** doubling < maxDelaySeconds; doubling++) steps.push([freeFailures + doubling, 2 ** doubling]);
+  steps.push([freeFailures + steps.length, maxDelaySeconds]);
+  return steps;
 }
 
 /** The keys one password check was counted against. */
@@ -41,10 +46,12 @@ export interface ThrottleClaim {
 
 /**
  * Each password check is CLAIMED before the password is hashed: the try is
- * counted as a failure up front, with a compare-and-set on the count that
- * also refuses while the key is in its delay. So parallel guesses cannot
- * all slip past the check before any of them is recorded. A correct password
- * then clears the account's count and gives the IP its try back.
+ * counted as a failure up front by one conditional UPDATE that also refuses
+ * while the key is in its delay, and sets the next delay in the same
+ * statement. So parallel guesses cannot all slip past the check before any
+ * of them is recorded, and parallel sign-ins of different people behind one
+ * address never wait on each other beyond a row lock. A correct password then
+ * clears the account's count and gives the IP its try back.
  */
 @Injectable()
 export class LoginThrottleService {
@@ -63,9 +70,12 @@ export class LoginThrottleService {
     return claim;
   }
 
-  /** The password was right: the account starts again; the IP gets this try back (not its delay). */
+  /**
+   * The password was right: the account starts again (the row stays, so the
+   * next sign-in is one UPDATE); the IP gets this try back, not its delay.
+   */
   async succeeded(claim: ThrottleClaim): Promise<void> {
-    await this.throttles.delete({ throttleKey: claim.account });
+    await this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null });
     if (claim.ip) {
       await this.throttles
         .createQueryBuilder()
@@ -77,35 +87,50 @@ export class LoginThrottleService {
   }
 
   private async countTry(scope: Scope, key: string): Promise<void> {
-    for (let round = 0; round < CLAIM_ROUNDS; round++) {
+    // Two rounds: a key seen for the first time is inserted; if a parallel
+    // request inserted it first, the UPDATE then finds it.
+    for (let round = 0; round < 2; round++) {
       const now = this.clock.now();
+      if (await this.incrementUnlessBlocked(scope, key, now)) return;
       const row = await this.throttles.findOneBy({ throttleKey: key });
       if (row?.blockedUntil && row.blockedUntil > now) throw this.limited(row.blockedUntil, now);
-      const base = row && row.lastFailureAt >= addMinutes(now, -FAILURE_WINDOW_MINUTES) ? row.failures : 0;
-      const delay = delaySeconds(scope, base + 1);
-      const changes = { failures: base + 1, lastFailureAt: now, blockedUntil: delay > 0 ? addSeconds(now, delay) : null };
-      if (!row) {
-        try {
-          await this.throttles.insert({ throttleKey: key, ...changes });
-          return;
-        } catch (error) {
-          if (!(error instanceof QueryFailedError)) throw error;
-          continue; // another request created it first
-        }
+      if (row) continue; // its delay ended between the two statements
+      const [[firstCount, firstDelay]] = delaySteps(scope);
+      const blockedUntil = firstCount <= 1 ? addSeconds(now, firstDelay) : null;
+      try {
+        await this.throttles.insert({ throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil });
+        return;
+      } catch (error) {
+        if (!(error instanceof QueryFailedError)) throw error;
       }
-      const result = await this.throttles
-        .createQueryBuilder()
-        .update()
-        .set(changes)
-        .where('throttleKey = :key AND failures = :seen AND (blockedUntil IS NULL OR blockedUntil <= :now)', {
-          key,
-          seen: row.failures,
-          now,
-        })
-        .execute();
-      if ((result.affected ?? 0) > 0) return;
     }
     throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many sign-in attempts at once. Try again in a second.', { retryAfterSeconds: 1 });
+  }
+
+  /**
+   * One statement: count the try and set the delay that follows from the new
+   * count, unless the key is in its delay now. `blockedUntil` is assigned
+   * first and every expression reads only the old row, so the result is the
+   * same on MySQL (which applies SET items left to right) and on SQLite.
+   */
+  private async incrementUnlessBlocked(scope: Scope, key: string, now: Date): Promise<boolean> {
+    const newCount = '(CASE WHEN lastFailureAt < :windowStart THEN 1 ELSE failures + 1 END)';
+    const steps = delaySteps(scope);
+    const parameters: Record<string, unknown> = { key, now, windowStart: addMinutes(now, -FAILURE_WINDOW_MINUTES) };
+    const branches = steps.slice(0, -1).map(([count, seconds], index) => {
+      parameters[`until${index}`] = addSeconds(now, seconds);
+      return `WHEN ${newCount} = ${count} THEN :until${index}`;
+    });
+    parameters.untilMax = addSeconds(now, steps[steps.length - 1][1]);
+    const blockedUntil = `CASE WHEN ${newCount} < ${steps[0][0]} THEN NULL ${branches.join(' ')} ELSE :untilMax END`;
+    const result = await this.throttles
+      .createQueryBuilder()
+      .update()
+      .set({ blockedUntil: () => blockedUntil, failures: () => newCount, lastFailureAt: () => ':now' })
+      .where('throttleKey = :key AND (blockedUntil IS NULL OR blockedUntil <= :now)')
+      .setParameters(parameters)
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   private limited(until: Date, now: Date): DomainException {

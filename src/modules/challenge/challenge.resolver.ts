@@ -6,7 +6,7 @@ import { AllowPendingTwoFactor, AllowStages } from '../../common/decorators/acce
 import { SensitiveRateLimit } from '../../common/decorators/rate-limit.decorator';
 import { Client, ClientInfo, CurrentPrincipal, HttpRequest, HttpResponse } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
-import { setTrustedDeviceCookie } from '../auth/auth.resolver';
+import { setTrustedDeviceCookie } from '../trusted-devices/trusted-device-cookie';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { SessionModel } from '../auth/models/session.model';
 import { TwoFactorChallengeModel } from '../auth/models/two-factor-challenge.model';

@@ -1,13 +1,19 @@
 import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Principal } from '../../common/auth/principal';
-import { Client, ClientInfo, CurrentPrincipal } from '../../common/http/request-context';
+import type { Request, Response } from 'express';
+import { Client, ClientInfo, CurrentPrincipal, HttpRequest, HttpResponse } from '../../common/http/request-context';
+import { AppConfig } from '../../config/app-config';
 import { TrustedDeviceModel } from './models/trusted-device.model';
+import { clearTrustedDeviceCookie, trustedDeviceCookieOf } from './trusted-device-cookie';
 import { TrustedDevicesService } from './trusted-devices.service';
 
 /** The caller's own trusted devices. AUTHENTICATED (the guard's default). */
 @Resolver(() => TrustedDeviceModel)
 export class TrustedDevicesResolver {
-  constructor(private readonly devices: TrustedDevicesService) {}
+  constructor(
+    private readonly devices: TrustedDevicesService,
+    private readonly config: AppConfig,
+  ) {}
 
   @Query(() => [TrustedDeviceModel], { description: 'The browsers you chose to trust ("Don\'t ask again"), still valid, newest first.' })
   async trustedDevices(@CurrentPrincipal() principal: Principal): Promise<TrustedDeviceModel[]> {
@@ -15,16 +21,28 @@ export class TrustedDevicesResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Forgets one of your trusted devices: its next sign-in asks for a code. NOT_FOUND for an id that is not yours.' })
-  revokeTrustedDevice(
+  async revokeTrustedDevice(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
     @Args('id', { type: () => ID }) id: string,
+    @HttpRequest() req: Request,
+    @HttpResponse() res: Response,
   ): Promise<boolean> {
-    return this.devices.revoke(principal.userId, id, client);
+    const { wasThisBrowser } = await this.devices.revoke(principal.userId, id, client, trustedDeviceCookieOf(req));
+    // The browser stops sending a token that can no longer skip anything.
+    if (wasThisBrowser) clearTrustedDeviceCookie(req, res, this.config);
+    return true;
   }
 
   @Mutation(() => Int, { description: 'Returns how many were revoked.' })
-  revokeAllTrustedDevices(@CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<number> {
-    return this.devices.revokeAll(principal.userId, client);
+  async revokeAllTrustedDevices(
+    @CurrentPrincipal() principal: Principal,
+    @Client() client: ClientInfo,
+    @HttpRequest() req: Request,
+    @HttpResponse() res: Response,
+  ): Promise<number> {
+    const count = await this.devices.revokeAll(principal.userId, client);
+    if (trustedDeviceCookieOf(req) !== null) clearTrustedDeviceCookie(req, res, this.config);
+    return count;
   }
 }

@@ -1,5 +1,5 @@
 import { addDays, Clock } from '@app/clock';
-import { KeyedHasher, randomToken } from '@app/crypto';
+import { constantTimeEqual, KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -119,8 +119,11 @@ export class TrustedDevicesService {
       .filter((row) => row.expiresAt > now);
   }
 
-  /** Forgets one of the user's devices; NOT_FOUND for an unknown id or another user's. */
-  async revoke(userId: string, id: string, client: ClientInfo): Promise<boolean> {
+  /**
+   * Forgets one of the user's devices; NOT_FOUND for an unknown id or another
+   * user's. `wasThisBrowser`: the token the request carried was that device's.
+   */
+  async revoke(userId: string, id: string, client: ClientInfo, presentedToken: string | null): Promise<{ wasThisBrowser: boolean }> {
     if (!UUID.test(id)) throw DomainException.notFound('No trusted device with this id.');
     const device = await this.devices.findOneBy({ id, userId });
     const result = await this.devices.delete({ id, userId });
@@ -131,7 +134,7 @@ export class TrustedDevicesService {
       client,
       details: { deviceId: id, label: device.label },
     });
-    return true;
+    return { wasThisBrowser: presentedToken !== null && constantTimeEqual(this.hasher.tokenDigest(presentedToken), device.tokenHash) };
   }
 
   /** Forgets all the user's devices; returns how many were still trusted. */

@@ -8,6 +8,7 @@ import { DateColumn, IdColumn, NullableDateColumn } from '../../../database/colu
  */
 @Entity('two_factor_challenges')
 @Index('IDX_two_factor_challenges_user', ['userId', 'expiresAt'])
+@Index('IDX_two_factor_challenges_expires', ['expiresAt'])
 export class TwoFactorChallengeEntity {
   /** The pending session's id (the challengeId handed to method handlers). */
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -8,6 +8,7 @@ import { DateColumn, DigestColumn, IdColumn, NullableDateColumn } from '../../..
  */
 @Entity('email_codes')
 @Index('IDX_email_codes_user', ['userId'])
+@Index('IDX_email_codes_expires', ['expiresAt'])
 export class EmailCodeEntity {
   /** The pending session (sign-in) or the pending enrollment the code belongs to. */
   @PrimaryColumn({ type: 'varchar', length: 36 })

@@ -4,6 +4,7 @@ import { DateColumn } from '../../../database/columns';
 /** Append-only audit trail. Never holds a code, token or password. */
 @Entity('security_events')
 @Index('IDX_security_events_user', ['userId', 'id'])
+@Index('IDX_security_events_created', ['createdAt'])
 export class SecurityEventEntity {
   /** Integer so that SQLite can autoincrement it; 2^31 events is decades at any plausible rate. */
   @PrimaryGeneratedColumn({ type: 'int' })

@@ -8,6 +8,7 @@ import { DateColumn, DigestColumn, IdColumn, NullableDateColumn } from '../../..
  */
 @Entity('trusted_devices')
 @Index('IDX_trusted_devices_user', ['userId', 'expiresAt'])
+@Index('IDX_trusted_devices_expires', ['expiresAt'])
 export class TrustedDeviceEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,0 +1,53 @@
+import { addDays, addMinutes } from '@app/clock';
+import { EntityTarget, ObjectLiteral } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { FAILURE_WINDOW_MINUTES } from '../auth/login-throttle.service';
+import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity';
+import { SessionEntity } from '../auth/entities/session.entity';
+import { AdminBackupCodeEntity } from '../backup-codes/entities/admin-backup-code.entity';
+import { TwoFactorChallengeEntity } from '../challenge/entities/two-factor-challenge.entity';
+import { PendingEnrollmentEntity } from '../enrollment/entities/pending-enrollment.entity';
+import { EmailCodeEntity } from '../methods/email/email-code.entity';
+import { SecurityEventEntity } from '../security-events/entities/security-event.entity';
+import { TrustedDeviceEntity } from '../trusted-devices/entities/trusted-device.entity';
+
+/** Dead rows are kept this long past their expiry, for support questions ("why was I asked again?"). */
+export const EXPIRED_GRACE_DAYS = 1;
+
+/**
+ * Rows that no request can use any more, table by table. `where` is SQL over
+ * the alias `row`; a rule with no `where` (retention turned off) is skipped.
+ * Every condition is on an indexed column, or on a table that stays small.
+ */
+export interface RetentionRule {
+  name: string;
+  entity: EntityTarget<ObjectLiteral>;
+  where(now: Date, config: AppConfig): { sql: string; parameters: Record<string, unknown> } | null;
+}
+
+const expiredBefore = (now: Date) => ({ sql: 'row.expiresAt < :cutoff', parameters: { cutoff: addDays(now, -EXPIRED_GRACE_DAYS) } });
+
+export const RETENTION_RULES: RetentionRule[] = [
+  // A revoked session's expiresAt is never later than its absolute limit, so it goes too.
+  { name: 'sessions', entity: SessionEntity, where: expiredBefore },
+  { name: 'two_factor_challenges', entity: TwoFactorChallengeEntity, where: expiredBefore },
+  { name: 'email_codes', entity: EmailCodeEntity, where: expiredBefore },
+  { name: 'two_factor_enrollments', entity: PendingEnrollmentEntity, where: expiredBefore },
+  { name: 'admin_backup_codes', entity: AdminBackupCodeEntity, where: expiredBefore },
+  { name: 'trusted_devices', entity: TrustedDeviceEntity, where: expiredBefore },
+  {
+    // Counts that have run out of their window and hold no delay.
+    name: 'login_throttles',
+    entity: LoginThrottleEntity,
+    where: (now) => ({
+      sql: 'row.lastFailureAt < :windowStart AND (row.blockedUntil IS NULL OR row.blockedUntil <= :now)',
+      parameters: { windowStart: addMinutes(now, -FAILURE_WINDOW_MINUTES), now },
+    }),
+  },
+  {
+    name: 'security_events',
+    entity: SecurityEventEntity,
+    where: (now, config) =>
+      config.auditRetentionDays === 0 ? null : { sql: 'row.createdAt < :cutoff', parameters: { cutoff: addDays(now, -config.auditRetentionDays) } },
+  },
+];

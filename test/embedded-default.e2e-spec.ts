@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RetentionService } from '../src/modules/retention/retention.service';
+import { adminToken, createUser, errorCode, signIn, SIGN_IN, startTestApp, TestApp } from './support/app';
+
+/** The `npm start` default: SQLite in a data folder, no MySQL. The SQL that counts and prunes must run there too. */
+describe('embedded default (SQLite)', () => {
+  let t: TestApp;
+  const dataDir = mkdtempSync(join(tmpdir(), 'twofold-embedded-'));
+
+  beforeAll(async () => {
+    t = await startTestApp({ embeddedDataDir: dataDir });
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in, slows password guessing, and prunes what expired', async () => {
+    const admin = await adminToken(t);
+    await createUser(t, admin, { email: 'local@example.com', password: 'local-password' });
+    const attempt = () => t.gql(SIGN_IN, { input: { email: 'local@example.com', password: 'wrong-password' } });
+    for (let i = 0; i < 5; i++) expect(errorCode(await attempt())).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await attempt())).toBe('RATE_LIMITED');
+    t.clock.advanceSeconds(61);
+    const token = (await signIn(t, 'local@example.com', 'local-password')).sessionToken;
+    expect((await t.gql(`{ me { email } }`, {}, { token })).data.me.email).toBe('local@example.com');
+
+    t.clock.advanceSeconds(400 * 24 * 3600);
+    const deleted = await t.app.get(RetentionService).runOnce();
+    // Throttle counts: both accounts and the client address.
+    expect(deleted).toMatchObject({ sessions: 2, login_throttles: 3 });
+    expect(deleted.security_events).toBeGreaterThan(0);
+    expect(errorCode(await t.gql(`{ me { email } }`, {}, { token }))).toBe('UNAUTHENTICATED');
+  });
+});
