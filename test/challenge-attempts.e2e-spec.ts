@@ -62,7 +62,7 @@ describe('challenge: attempt counter', () => {
 
     t.clock.advanceMinutes(30);
     expect(await codeOf(attempts.assertNotLocked(userId, policy))).toBe('OK');
-    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null });
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null, lockedForSeconds: 0 });
     const again = await attempts.failed(await attempts.claim(userId, policy));
     expect(again).toEqual({ kind: 'failed', attemptsRemaining: 4 });
   });
@@ -72,7 +72,7 @@ describe('challenge: attempt counter', () => {
     await attempts.failed(await attempts.claim(userId, policy));
     await attempts.failed(await attempts.claim(userId, policy));
     await attempts.succeeded(await attempts.claim(userId, policy));
-    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null });
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null, lockedForSeconds: 0 });
   });
 
   it('fifty parallel claims get what a patient attacker would: two side by side, then one at a time', async () => {
@@ -109,7 +109,7 @@ describe('challenge: attempt counter', () => {
       await attempts.failed(await attempts.claim(userId, policy));
       if (i >= 2) t.clock.advanceMinutes(policy.cooldownMinutes);
     }
-    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 1, retryAvailableAt: null });
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 1, retryAvailableAt: null, lockedForSeconds: 0 });
   };
 
   it('a lapsed lease never buys an evaluation beyond maxAttempts: the lapsed claim counts as the fifth failure', async () => {
@@ -126,7 +126,7 @@ describe('challenge: attempt counter', () => {
     expect(await attempts.failed(a)).toMatchObject({ kind: 'locked', started: false, retryAfterSeconds: 30 * 60 });
     expect(await codeOf(attempts.claim(userId, policy))).toBe('ACCOUNT_LOCKED');
     t.clock.advanceMinutes(30);
-    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null });
+    expect(await attempts.snapshot(userId, policy)).toEqual({ attemptsRemaining: 5, retryAvailableAt: null, lockedForSeconds: 0 });
   });
 
   it("settling a claim after its lease never gives back another claim's unit", async () => {

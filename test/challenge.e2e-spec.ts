@@ -450,6 +450,24 @@ describe('challenge: the pending-2FA sign-in', () => {
     expect((await gql(CURRENT, {}, session.sessionToken)).data.currentSession.challenge.attemptsRemaining).toBe(5 - evaluations);
   });
 
+  it('a field after the one that finished the sign-in finds the pending session gone: nothing more is evaluated', async () => {
+    const user = await enableApp(await newUser());
+    const session = await pending(user);
+    const signedInBefore = (await events(user.id, 'SIGN_IN_SUCCEEDED')).length;
+    const response = await gql(
+      `mutation {
+        first: verifyTwoFactor(input: { method: AUTHENTICATOR_APP, code: "${totp(user.secret!)}" }) { stage }
+        second: verifyTwoFactor(input: { method: AUTHENTICATOR_APP, code: "${wrongTotp(user.secret!)}" }) { stage }
+      }`,
+      {},
+      session.sessionToken,
+    );
+    // The guard runs for each field: the second sees the pending session that the first ended.
+    expect(response.errors?.map((e) => [e.path?.[0], e.extensions?.code])).toEqual([['second', 'UNAUTHENTICATED']]);
+    expect(await events(user.id, 'SIGN_IN_SUCCEEDED')).toHaveLength(signedInBefore + 1);
+    expect(await events(user.id, 'TWO_FACTOR_FAILED')).toHaveLength(0);
+  });
+
   it('the parallel attack: fifty requests at once get no more evaluations than the policy allows', async () => {
     const user = await enableApp(await newUser());
     const sessions = await pendingMany(user, 5);

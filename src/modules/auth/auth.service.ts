@@ -39,15 +39,20 @@ export class AuthService {
       await this.events.record({ type: SecurityEventType.SIGN_IN_FAILED, userId: user?.id ?? null, client: context.client });
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS);
     }
-    await this.throttle.succeeded(claim);
-    if (this.flow) return this.flow.afterPassword(user, context);
-    return this.openAuthenticated(user, context.client);
+    // The right password clears the throttle whatever comes next (a lockout, a challenge): side by side.
+    const [, payload] = await Promise.all([
+      this.throttle.succeeded(claim),
+      this.flow ? this.flow.afterPassword(user, context) : this.openAuthenticated(user, context.client),
+    ]);
+    return payload;
   }
 
   /** A full session, with the SIGN_IN_SUCCEEDED event (`details`: how, e.g. { method } or { trustedDevice: true }). */
   async openAuthenticated(user: UserEntity, client: ClientInfo, details?: SecurityEventInput['details']): Promise<AuthPayloadModel> {
-    const { token, session } = await this.sessions.open(user.id, SessionStage.AUTHENTICATED, client);
-    await this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client, details });
+    const [{ token, session }] = await Promise.all([
+      this.sessions.open(user.id, SessionStage.AUTHENTICATED, client),
+      this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client, details }),
+    ]);
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
   }
 

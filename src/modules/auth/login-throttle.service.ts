@@ -6,9 +6,10 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { LoginThrottleEntity } from './entities/login-throttle.entity';
+import { insertRows } from '../../database/insert-rows';
 
-/** Failures older than this are forgotten: the count starts again (and the retention job deletes the row). */
-export const FAILURE_WINDOW_MINUTES = 15;
+/** Failures older than this are forgotten: the count starts again. */
+const FAILURE_WINDOW_MINUTES = 15;
 
 /**
  * How password guessing is slowed. Tries are counted per account and per
@@ -75,15 +76,16 @@ export class LoginThrottleService {
    * next sign-in is one UPDATE); the IP gets this try back, not its delay.
    */
   async succeeded(claim: ThrottleClaim): Promise<void> {
-    await this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null });
-    if (claim.ip) {
-      await this.throttles
-        .createQueryBuilder()
-        .update()
-        .set({ failures: () => 'failures - 1' })
-        .where('throttleKey = :key AND failures > 0', { key: claim.ip })
-        .execute();
-    }
+    await Promise.all([
+      this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null }),
+      claim.ip &&
+        this.throttles
+          .createQueryBuilder()
+          .update()
+          .set({ failures: () => 'failures - 1' })
+          .where('throttleKey = :key AND failures > 0', { key: claim.ip })
+          .execute(),
+    ]);
   }
 
   private async countTry(scope: Scope, key: string): Promise<void> {
@@ -98,7 +100,7 @@ export class LoginThrottleService {
       const [[firstCount, firstDelay]] = delaySteps(scope);
       const blockedUntil = firstCount <= 1 ? addSeconds(now, firstDelay) : null;
       try {
-        await this.throttles.insert({ throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil });
+        await insertRows(this.throttles, { throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil });
         return;
       } catch (error) {
         if (!(error instanceof QueryFailedError)) throw error;

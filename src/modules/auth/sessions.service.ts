@@ -11,6 +11,7 @@ import { AppConfig } from '../../config/app-config';
 import { UserEntity } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { SessionEntity } from './entities/session.entity';
+import { insertRows } from '../../database/insert-rows';
 
 /** Life of a session that still owes a second factor or an enrollment. */
 export const PENDING_SESSION_MINUTES = 10;
@@ -51,7 +52,7 @@ export class SessionsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    await this.sessions.insert(session);
+    await insertRows(this.sessions, session);
     return { token, session };
   }
 

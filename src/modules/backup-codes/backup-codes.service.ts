@@ -11,6 +11,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { UsersService } from '../users/users.service';
 import { AdminBackupCodeEntity } from './entities/admin-backup-code.entity';
 import { BackupCodeEntity } from './entities/backup-code.entity';
+import { insertRows } from '../../database/insert-rows';
 
 /** How many backup codes a user holds (CloudCX: "10 Backup Codes"). */
 export const BACKUP_CODE_COUNT = 10;
@@ -43,7 +44,8 @@ export class BackupCodesService {
     const codes = new Set<string>();
     while (codes.size < BACKUP_CODE_COUNT) codes.add(generateBackupCode());
     await repo.delete({ userId });
-    await repo.insert(
+    await insertRows(
+      repo,
       [...codes].map((code) => {
         const salt = this.hasher.newSalt();
         return { id: randomUUID(), userId, salt, codeDigest: this.hasher.saltedDigest(normalizeBackupCode(code)!, salt), createdAt: now, usedAt: null };

@@ -7,15 +7,19 @@ import { AttemptsService } from './attempts.service';
 
 /** A repository whose row can never be written or read (e.g. the table is being rebuilt). */
 function unwritableRepository() {
-  const builder: Record<string, unknown> = {};
-  for (const step of ['update', 'set', 'where', 'andWhere', 'setParameters']) builder[step] = () => builder;
-  builder.execute = async () => ({ affected: 0 });
+  const builder = (kind: 'update' | 'insert') => {
+    const steps: Record<string, unknown> = {};
+    for (const step of ['update', 'set', 'where', 'andWhere', 'setParameters', 'values', 'updateEntity']) steps[step] = () => steps;
+    steps.insert = () => builder('insert');
+    steps.execute = async () => {
+      if (kind === 'insert') throw new QueryFailedError('INSERT', [], new Error('duplicate'));
+      return { affected: 0 };
+    };
+    return steps;
+  };
   return {
-    createQueryBuilder: () => builder,
+    createQueryBuilder: () => builder('update'),
     findOneBy: async () => null,
-    insert: async () => {
-      throw new QueryFailedError('INSERT', [], new Error('duplicate'));
-    },
   };
 }
 

@@ -7,6 +7,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { minutesInWords, tryAgainIn } from './duration-words';
 import { TwoFactorAttemptsEntity } from './entities/two-factor-attempts.entity';
+import { insertRows } from '../../database/insert-rows';
 
 /** An in-flight claim lapses after this long (a request that crashed mid-check must not block the user). */
 const CLAIM_LEASE_SECONDS = 30;
@@ -41,6 +42,8 @@ export interface AttemptsSnapshot {
   attemptsRemaining: number;
   /** End of a running cooldown or lockout, else null. */
   retryAvailableAt: Date | null;
+  /** Seconds until a running lockout ends, else 0. */
+  lockedForSeconds: number;
 }
 
 /**
@@ -75,15 +78,20 @@ export class AttemptsService {
   async ensure(userId: string): Promise<TwoFactorAttemptsEntity> {
     const row = await this.attempts.findOneBy({ userId });
     if (row) return row;
-    try {
-      await this.attempts.insert({ userId, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
-    } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error;
-    }
+    await this.create(userId);
     const created = await this.attempts.findOneBy({ userId });
     // Neither there nor insertable (the table is being rebuilt?): an answer the client can act on, not a crash.
     if (!created) throw busy();
     return created;
+  }
+
+  /** A blank row for the user; another request creating it first is fine. */
+  private async create(userId: string): Promise<void> {
+    try {
+      await insertRows(this.attempts, { userId, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
+    } catch (error) {
+      if (!(error instanceof QueryFailedError)) throw error;
+    }
   }
 
   /** Seconds until the user's lockout ends, or 0. */
@@ -99,15 +107,24 @@ export class AttemptsService {
     if (seconds > 0) throw lockedError(seconds, policy);
   }
 
-  /** For the challenge's attemptsRemaining and retryAvailableAt. */
+  /** For the challenge's attemptsRemaining and retryAvailableAt, and whether a lockout runs: one read. */
   async snapshot(userId: string, policy: TwoFactorPolicy): Promise<AttemptsSnapshot> {
-    const row = await this.attempts.findOneBy({ userId });
+    return this.snapshotOf(await this.read(userId), policy);
+  }
+
+  /** The user's counter row as it is (null before their first attempt). */
+  read(userId: string): Promise<TwoFactorAttemptsEntity | null> {
+    return this.attempts.findOneBy({ userId });
+  }
+
+  snapshotOf(row: TwoFactorAttemptsEntity | null, policy: TwoFactorPolicy): AttemptsSnapshot {
     const now = this.clock.now();
     const failures = Math.min(row?.failures ?? 0, policy.maxAttempts);
     const ends = [row?.cooldownUntil, row?.lockedUntil].filter((d): d is Date => !!d && d > now);
     return {
       attemptsRemaining: Math.max(0, policy.maxAttempts - failures),
       retryAvailableAt: ends.length ? new Date(Math.max(...ends.map((d) => d.getTime()))) : null,
+      lockedForSeconds: row?.lockedUntil && row.lockedUntil > now ? secondsUntil(row.lockedUntil, now) : 0,
     };
   }
 
@@ -119,8 +136,6 @@ export class AttemptsService {
   async claim(userId: string, policy: TwoFactorPolicy): Promise<AttemptClaim> {
     for (let round = 0; round < CLAIM_ROUNDS; round++) {
       const now = this.clock.now();
-      const reaped = await this.reap(userId, policy, now);
-      if (reaped?.kind === 'locked') throw new LockoutStarted(reaped, policy);
       const leaseUntil = addSeconds(now, CLAIM_LEASE_SECONDS);
       const result = await this.attempts
         .createQueryBuilder()
@@ -133,19 +148,24 @@ export class AttemptsService {
         .where('userId = :userId')
         .andWhere('(lockedUntil IS NULL OR lockedUntil <= :now)')
         .andWhere('(cooldownUntil IS NULL OR cooldownUntil <= :now)')
-        // No lapsed claim left uncounted (one that lapsed since the reap above is reaped on the next round).
+        // No lapsed claim left uncounted: those are reaped below first.
         .andWhere('(inflight = 0 OR inflightUntil > :now)')
         .andWhere(`${FAILURES} + inflight < :max`)
         .andWhere(`(${FAILURES} + inflight < :free OR inflight = 0)`)
         .setParameters({ userId, now, leaseUntil, ...limits(policy) })
         .execute();
       if ((result.affected ?? 0) > 0) return { userId, policy, leaseUntil };
+      // Refused: find out why (the common path above is one statement).
       const row = await this.attempts.findOneBy({ userId });
       if (!row) {
-        await this.ensure(userId);
+        await this.create(userId);
         continue;
       }
-      if (row.inflight > 0 && row.inflightUntil && row.inflightUntil <= now) continue;
+      if (row.inflight > 0 && row.inflightUntil && row.inflightUntil <= now) {
+        const reaped = await this.reap(userId, policy, now);
+        if (reaped?.kind === 'locked') throw new LockoutStarted(reaped, policy);
+        continue;
+      }
       throw this.refusal(row, policy, now);
     }
     // Only under a storm of requests racing on one row (or a row that cannot be written): an answer the client can act on.

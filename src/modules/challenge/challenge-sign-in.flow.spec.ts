@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
+import { TwoFactorStatusService } from '../enrollment/two-factor-status.service';
 import { PolicyService } from '../policy/policy.service';
 import { DEFAULT_POLICY, TwoFactorFrequency, TwoFactorRequirement } from '../policy/policy.types';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
@@ -22,15 +23,14 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
     updatedAt: new Date(0),
   };
   const challenge = {
-    methodsOf: vi.fn(async () => options.methods ?? { enabled: [], primaries: [], preferred: null }),
+    methodsFrom: vi.fn(() => options.methods ?? { enabled: [], primaries: [], preferred: null }),
     openEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
     openAuthenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
     begin: vi.fn(async () => ({ stage: 'PENDING_TWO_FACTOR' })),
   };
   const attempts = {
-    assertNotLocked: vi.fn(async () => {
-      if (options.locked) throw new DomainException(ErrorCode.ACCOUNT_LOCKED);
-    }),
+    read: vi.fn(async () => null),
+    snapshotOf: vi.fn(() => ({ attemptsRemaining: 5, retryAvailableAt: null, lockedForSeconds: options.locked ? 60 : 0 })),
   };
   const devices = { redeem: vi.fn(async () => (options.device ? { token: 'next', expiresAt: new Date(1) } : null)) };
   const instance = new ChallengeSignInFlow(
@@ -38,6 +38,7 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
     attempts as unknown as AttemptsService,
     { get: async () => policy } as unknown as PolicyService,
     devices as unknown as TrustedDevicesService,
+    { enabledMethods: async () => ({ methods: [], preferredMethod: null }) } as unknown as TwoFactorStatusService,
   );
   return { instance, challenge, devices };
 }

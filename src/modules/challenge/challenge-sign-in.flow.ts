@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { SignInContext, SignInFlow } from '../auth/sign-in-flow';
+import { TwoFactorStatusService } from '../enrollment/two-factor-status.service';
 import { PolicyService } from '../policy/policy.service';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
-import { AttemptsService } from './attempts.service';
+import { AttemptsService, lockedError } from './attempts.service';
 import { ChallengeService } from './challenge.service';
 
 /**
@@ -21,14 +22,17 @@ export class ChallengeSignInFlow implements SignInFlow {
     private readonly attempts: AttemptsService,
     private readonly policies: PolicyService,
     private readonly trustedDevices: TrustedDevicesService,
+    private readonly status: TwoFactorStatusService,
   ) {}
 
   async afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel> {
     const { client } = context;
-    const policy = await this.policies.get();
-    await this.attempts.assertNotLocked(user.id, policy);
+    // Three independent reads side by side: the policy, the user's attempt counter and methods.
+    const [policy, counter, enabled] = await Promise.all([this.policies.get(), this.attempts.read(user.id), this.status.enabledMethods(user.id)]);
+    const attempts = this.attempts.snapshotOf(counter, policy);
+    if (attempts.lockedForSeconds > 0) throw lockedError(attempts.lockedForSeconds, policy);
 
-    const methods = await this.challenge.methodsOf(user.id, policy);
+    const methods = this.challenge.methodsFrom(enabled, policy);
     // Methods the policy no longer allows still count: such a user answers with a backup or admin-issued code, never with none.
     if (methods.enabled.length === 0) {
       if (PolicyService.requiresTwoFactor(policy, user.role)) return this.challenge.openEnrollment(user, client);
@@ -45,7 +49,7 @@ export class ChallengeSignInFlow implements SignInFlow {
       // Unknown, used, revoked, expired or another browser's (under EVERY_LOGIN no device skips, but none is refused for good).
       refused = TrustedDevicesService.rememberDeviceDays(policy) !== null;
     }
-    const payload = await this.challenge.begin(user, client, policy, methods);
+    const payload = await this.challenge.begin(user, client, policy, methods, attempts);
     return refused ? { ...payload, trustedDeviceRefused: true } : payload;
   }
 }

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { QueryFailedError, Repository } from 'typeorm';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { TwoFactorCodeSendsEntity } from './entities/two-factor-code-sends.entity';
+import { insertRows } from '../../database/insert-rows';
 
 /** Codes one user may be sent per hour, by sign-ins and resends together, across all their pending sign-ins. */
 export const CODE_SENDS_PER_HOUR = 10;
@@ -106,7 +107,7 @@ export class CodeSendsService {
 
   private async create(userId: string): Promise<void> {
     try {
-      await this.sends.insert({ userId, lastSignInSentAt: null, windowStartedAt: null, windowCount: 0 });
+      await insertRows(this.sends, { userId, lastSignInSentAt: null, windowStartedAt: null, windowCount: 0 });
     } catch (error) {
       if (!(error instanceof QueryFailedError)) throw error; // a parallel request made it
     }

@@ -24,19 +24,25 @@ export class TwoFactorStatusService {
     private readonly registry: TwoFactorMethodsRegistry,
   ) {}
 
-  /**
-   * Two indexed reads. Methods come in the enum's order (EMAIL,
-   * AUTHENTICATOR_APP, then integrators' in the order they were registered);
-   * those whose handler is no longer installed do not count.
-   */
+  /** One indexed read plus the backup-code count. */
   async getStatus(userId: string): Promise<TwoFactorStatus> {
-    const [rows, backupCodesRemaining] = await Promise.all([this.userMethods.list(userId), this.backupCodes.remaining(userId)]);
+    const [{ methods, preferredMethod }, backupCodesRemaining] = await Promise.all([this.enabledMethods(userId), this.backupCodes.remaining(userId)]);
+    return { enabled: methods.length > 0, methods, preferredMethod, backupCodesRemaining };
+  }
+
+  /**
+   * The enabled primary methods and the preferred one, in one indexed read.
+   * Methods come in the enum's order (EMAIL, AUTHENTICATOR_APP, then
+   * integrators' in the order they were registered); those whose handler is
+   * no longer installed do not count.
+   */
+  async enabledMethods(userId: string): Promise<Pick<TwoFactorStatus, 'methods' | 'preferredMethod'>> {
+    const rows = await this.userMethods.list(userId);
     const order: string[] = Object.values(TwoFactorMethod);
     const active = rows
       .filter((row) => this.registry.get(row.method)?.primary === true)
       .sort((a, b) => order.indexOf(a.method) - order.indexOf(b.method));
     const methods = active.map((row) => row.method);
-    const preferredMethod = active.find((row) => row.preferred)?.method ?? methods[0] ?? null;
-    return { enabled: methods.length > 0, methods, preferredMethod, backupCodesRemaining };
+    return { methods, preferredMethod: active.find((row) => row.preferred)?.method ?? methods[0] ?? null };
   }
 }

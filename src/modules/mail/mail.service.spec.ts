@@ -18,7 +18,17 @@ function serviceFor(env: Record<string, string>) {
   const sealer = new SecretSealer(config.appSecret);
   const settingsRepo = { findOneBy: async () => null };
   const inserted: unknown[] = [];
-  const outbox = { insert: async (row: unknown) => inserted.push(row) };
+  const outbox = {
+    createQueryBuilder: () => {
+      const builder = {
+        insert: () => builder,
+        values: (row: unknown) => (inserted.push(row), builder),
+        updateEntity: () => builder,
+        execute: async () => ({}),
+      };
+      return builder;
+    },
+  };
   const settings = new SmtpSettingsService(settingsRepo as never, sealer, {} as never, new ManualClock());
   const transport = new MailTransport({} as never, settings, config);
   const mail = new MailService(outbox as never, transport, settings, new MailRenderer(config.appName), sealer, new ManualClock());

@@ -12,6 +12,7 @@ import { MailDeliveryError, MailSource, MailTransport } from './mail-transport.s
 import { MailContext, MailTemplateName, OutgoingMail } from './mail.types';
 import { SmtpSettingsChange, SmtpSettingsService, SmtpSettingsView } from './smtp-settings.service';
 import { MailRenderer } from './templates/mail-renderer';
+import { insertRows } from '../../database/insert-rows';
 
 /** The sealed part of an outbox row. */
 export interface QueuedMailBody {
@@ -90,7 +91,7 @@ export class MailService {
       finishedAt: null,
       dropReason: null,
     };
-    await (manager ? manager.getRepository(MailOutboxEntity) : this.outbox).insert(row);
+    await insertRows(manager ? manager.getRepository(MailOutboxEntity) : this.outbox, row);
   }
 
   /** The admin's settings (without the password) and where mail goes now. */

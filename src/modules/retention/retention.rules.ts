@@ -1,7 +1,6 @@
-import { addDays, addMinutes } from '@app/clock';
+import { addDays } from '@app/clock';
 import { EntityTarget, ObjectLiteral } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
-import { FAILURE_WINDOW_MINUTES } from '../auth/login-throttle.service';
 import { LoginThrottleEntity } from '../auth/entities/login-throttle.entity';
 import { SessionEntity } from '../auth/entities/session.entity';
 import { AdminBackupCodeEntity } from '../backup-codes/entities/admin-backup-code.entity';
@@ -10,6 +9,9 @@ import { PendingEnrollmentEntity } from '../enrollment/entities/pending-enrollme
 import { EmailCodeEntity } from '../methods/email/email-code.entity';
 import { SecurityEventEntity } from '../security-events/entities/security-event.entity';
 import { TrustedDeviceEntity } from '../trusted-devices/entities/trusted-device.entity';
+
+/** Sign-in throttle rows unused this long are deleted. */
+export const THROTTLE_IDLE_DAYS = 7;
 
 /** Dead rows are kept this long past their expiry, for support questions ("why was I asked again?"). */
 export const EXPIRED_GRACE_DAYS = 1;
@@ -36,12 +38,12 @@ export const RETENTION_RULES: RetentionRule[] = [
   { name: 'admin_backup_codes', entity: AdminBackupCodeEntity, where: expiredBefore },
   { name: 'trusted_devices', entity: TrustedDeviceEntity, where: expiredBefore },
   {
-    // Counts that have run out of their window and hold no delay.
+    // Keys unused for a week: a user who signs in weekly keeps a row, so their sign-in is one UPDATE, not an INSERT.
     name: 'login_throttles',
     entity: LoginThrottleEntity,
     where: (now) => ({
-      sql: 'row.lastFailureAt < :windowStart AND (row.blockedUntil IS NULL OR row.blockedUntil <= :now)',
-      parameters: { windowStart: addMinutes(now, -FAILURE_WINDOW_MINUTES), now },
+      sql: 'row.lastFailureAt < :idleSince AND (row.blockedUntil IS NULL OR row.blockedUntil <= :now)',
+      parameters: { idleSince: addDays(now, -THROTTLE_IDLE_DAYS), now },
     }),
   },
   {

@@ -12,6 +12,7 @@ import { SecurityEventType } from '../security-events/security-event-type';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { deviceBindingOf, sameDevice } from './device-binding';
 import { TrustedDeviceEntity } from './entities/trusted-device.entity';
+import { insertRows } from '../../database/insert-rows';
 
 /** A trusted-device token as handed to the client (cookie and AuthPayload). */
 export interface IssuedTrustedDevice {
@@ -72,7 +73,7 @@ export class TrustedDevicesService {
       expiresAt,
       lastUsedAt: null,
     });
-    await this.devices.insert(device);
+    await insertRows(this.devices, device);
     await this.events.record({
       type: SecurityEventType.TRUSTED_DEVICE_ADDED,
       userId,
