@@ -137,10 +137,17 @@ describe('trusted devices (service and API)', () => {
     const all = await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token, headers: firefoxCookie });
     expect(all.data.revokeAllTrustedDevices).toBe(1);
     expect(all.headers.get('set-cookie') ?? '').toMatch(/twofold_td=;/);
+    // A shared browser carrying another user's device keeps its cookie.
+    const othersDevice = await devices.trust(other.id, client(CHROME_WINDOWS));
+    await devices.trust(user.id, client(CHROME_WINDOWS));
+    const shared = await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token, headers: { cookie: `twofold_td=${othersDevice.token}` } });
+    expect(shared.data.revokeAllTrustedDevices).toBe(1);
+    expect(shared.headers.get('set-cookie')).toBeNull();
+    expect(await devices.redeem(other.id, othersDevice.token, client(CHROME_WINDOWS))).not.toBeNull();
     expect(await devices.redeem(user.id, second.token, client(FIREFOX_WINDOWS))).toBeNull();
     expect((await t.gql(`mutation { revokeAllTrustedDevices }`, {}, { token: user.token })).data.revokeAllTrustedDevices).toBe(0);
     const revoked = (await t.app.get(SecurityEventsService).list(user.id, 20, null)).items.filter((e) => e.type === 'TRUSTED_DEVICE_REVOKED');
-    expect(revoked).toHaveLength(3);
+    expect(revoked).toHaveLength(4);
   });
 
   it('EVERY_LOGIN: existing devices stop skipping and none can be added', async () => {

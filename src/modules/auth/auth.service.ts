@@ -1,4 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SessionStage } from '../../common/auth/session-stage';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -17,6 +17,8 @@ import { SignInContext, SignInFlow } from './sign-in-flow';
 
 @Injectable()
 export class AuthService {
+  private readonly logger = new Logger('AuthService');
+
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -39,9 +41,10 @@ export class AuthService {
       await this.events.record({ type: SecurityEventType.SIGN_IN_FAILED, userId: user?.id ?? null, client: context.client });
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS);
     }
-    // The right password clears the throttle whatever comes next (a lockout, a challenge): side by side.
+    // The right password clears the throttle whatever comes next (a lockout, a challenge), side by side with
+    // it: best effort, since what the flow did (a rotated device token, a mailed code) must reach the client.
     const [, payload] = await Promise.all([
-      this.throttle.succeeded(claim),
+      this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describe(error)}`)),
       this.flow ? this.flow.afterPassword(user, context) : this.openAuthenticated(user, context.client),
     ]);
     return payload;
@@ -49,10 +52,8 @@ export class AuthService {
 
   /** A full session, with the SIGN_IN_SUCCEEDED event (`details`: how, e.g. { method } or { trustedDevice: true }). */
   async openAuthenticated(user: UserEntity, client: ClientInfo, details?: SecurityEventInput['details']): Promise<AuthPayloadModel> {
-    const [{ token, session }] = await Promise.all([
-      this.sessions.open(user.id, SessionStage.AUTHENTICATED, client),
-      this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client, details }),
-    ]);
+    const { token, session } = await this.sessions.open(user.id, SessionStage.AUTHENTICATED, client);
+    await this.events.record({ type: SecurityEventType.SIGN_IN_SUCCEEDED, userId: user.id, client, details });
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
   }
 
@@ -87,4 +88,8 @@ export class AuthService {
     await this.events.record({ type: SecurityEventType.PASSWORD_CHANGED, userId, client });
     return true;
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -39,6 +39,13 @@ function delaySteps(scope: Scope): Array<[number, number]> {
   return steps;
 }
 
+/** The wait after the `count`-th try, in JS (for a new key); the UPDATE computes the same from the same steps in SQL. */
+function delayForCount(scope: Scope, count: number): number {
+  const steps = delaySteps(scope);
+  if (count < steps[0][0]) return 0;
+  return (steps.find(([stepCount]) => stepCount === count) ?? steps[steps.length - 1])[1];
+}
+
 /** The keys one password check was counted against. */
 export interface ThrottleClaim {
   account: string;
@@ -97,8 +104,8 @@ export class LoginThrottleService {
       const row = await this.throttles.findOneBy({ throttleKey: key });
       if (row?.blockedUntil && row.blockedUntil > now) throw this.limited(row.blockedUntil, now);
       if (row) continue; // its delay ended between the two statements
-      const [[firstCount, firstDelay]] = delaySteps(scope);
-      const blockedUntil = firstCount <= 1 ? addSeconds(now, firstDelay) : null;
+      const delay = delayForCount(scope, 1);
+      const blockedUntil = delay > 0 ? addSeconds(now, delay) : null;
       try {
         await insertRows(this.throttles, { throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil });
         return;

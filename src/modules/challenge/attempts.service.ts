@@ -148,7 +148,7 @@ export class AttemptsService {
         .where('userId = :userId')
         .andWhere('(lockedUntil IS NULL OR lockedUntil <= :now)')
         .andWhere('(cooldownUntil IS NULL OR cooldownUntil <= :now)')
-        // No lapsed claim left uncounted: those are reaped below first.
+        // No lapsed claim left uncounted: a refusal below reaps them, then the claim is tried again.
         .andWhere('(inflight = 0 OR inflightUntil > :now)')
         .andWhere(`${FAILURES} + inflight < :max`)
         .andWhere(`(${FAILURES} + inflight < :free OR inflight = 0)`)

@@ -61,7 +61,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     const repository = this.dataSource.getRepository(rule.entity);
     const [primary] = repository.metadata.primaryColumns;
     let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES && !this.stopped; batch++) {
       const rows: Array<{ pk: unknown }> = await repository
         .createQueryBuilder('row')
         .select(`row.${primary.propertyName}`, 'pk')

@@ -41,8 +41,8 @@ export class TrustedDevicesResolver {
     @HttpRequest() req: Request,
     @HttpResponse() res: Response,
   ): Promise<number> {
-    const count = await this.devices.revokeAll(principal.userId, client);
-    if (trustedDeviceCookieOf(req) !== null) clearTrustedDeviceCookie(req, res, this.config);
+    const { count, wasThisBrowser } = await this.devices.revokeAll(principal.userId, client, trustedDeviceCookieOf(req));
+    if (wasThisBrowser) clearTrustedDeviceCookie(req, res, this.config);
     return count;
   }
 }

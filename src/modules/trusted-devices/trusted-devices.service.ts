@@ -138,11 +138,13 @@ export class TrustedDevicesService {
     return { wasThisBrowser: presentedToken !== null && constantTimeEqual(this.hasher.tokenDigest(presentedToken), device.tokenHash) };
   }
 
-  /** Forgets all the user's devices; returns how many were still trusted. */
-  async revokeAll(userId: string, client: ClientInfo): Promise<number> {
+  /** Forgets all the user's devices; `count`: how many were still trusted; `wasThisBrowser` as for revoke. */
+  async revokeAll(userId: string, client: ClientInfo, presentedToken: string | null): Promise<{ count: number; wasThisBrowser: boolean }> {
+    // A shared browser may carry another user's device: only the caller's own is this browser's.
+    const wasThisBrowser = presentedToken !== null && (await this.devices.existsBy({ userId, tokenHash: this.hasher.tokenDigest(presentedToken) }));
     const count = await this.forgetAll(userId);
     if (count > 0) await this.events.record({ type: SecurityEventType.TRUSTED_DEVICE_REVOKED, userId, client, details: { count, all: true } });
-    return count;
+    return { count, wasThisBrowser };
   }
 
   /**

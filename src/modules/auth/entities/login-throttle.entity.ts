@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateColumn, NullableDateColumn } from '../../../database/columns';
 
 /**
@@ -6,6 +6,8 @@ import { DateColumn, NullableDateColumn } from '../../../database/columns';
  * normalised email, whether or not it exists) and one per client IP.
  */
 @Entity('login_throttles')
+// The retention job finds idle keys by it.
+@Index('IDX_login_throttles_last_failure', ['lastFailureAt'])
 export class LoginThrottleEntity {
   /** `account:<digest>` or `ip:<address>`. */
   @PrimaryColumn({ type: 'varchar', length: 100 })
