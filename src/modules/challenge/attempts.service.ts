@@ -85,8 +85,12 @@ export class AttemptsService {
     return created;
   }
 
-  /** A blank row for the user; another request creating it first is fine. */
-  private async create(userId: string): Promise<void> {
+  /**
+   * A blank row for the user; another request creating it first is fine.
+   * The sign-in creates it when it opens a user's first challenge, so that
+   * the claim of each attempt is one UPDATE.
+   */
+  async create(userId: string): Promise<void> {
     try {
       await insertRows(this.attempts, { userId, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
     } catch (error) {

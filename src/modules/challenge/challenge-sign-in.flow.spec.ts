@@ -31,6 +31,7 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
   const attempts = {
     read: vi.fn(async () => null),
     snapshotOf: vi.fn(() => ({ attemptsRemaining: 5, retryAvailableAt: null, lockedForSeconds: options.locked ? 60 : 0 })),
+    create: vi.fn(async () => undefined),
   };
   const devices = { redeem: vi.fn(async () => (options.device ? { token: 'next', expiresAt: new Date(1) } : null)) };
   const instance = new ChallengeSignInFlow(

@@ -49,7 +49,11 @@ export class ChallengeSignInFlow implements SignInFlow {
       // Unknown, used, revoked, expired or another browser's (under EVERY_LOGIN no device skips, but none is refused for good).
       refused = TrustedDevicesService.rememberDeviceDays(policy) !== null;
     }
-    const payload = await this.challenge.begin(user, client, policy, methods, attempts);
+    const [payload] = await Promise.all([
+      this.challenge.begin(user, client, policy, methods, attempts),
+      // The user's first challenge: their attempt counter, ready for the first code.
+      counter ? null : this.attempts.create(user.id),
+    ]);
     return refused ? { ...payload, trustedDeviceRefused: true } : payload;
   }
 }
