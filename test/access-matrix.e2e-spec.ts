@@ -4,6 +4,7 @@ import { SessionStage } from '../src/common/auth/session-stage';
 import { SessionsService } from '../src/modules/auth/sessions.service';
 import { UsersService } from '../src/modules/users/users.service';
 import { startTestApp, TestApp } from './support/app';
+import { FieldInfo, schemaTypes, TypeInfo, TypeRef } from './support/introspection';
 
 const { AUTHENTICATED, PENDING_TWO_FACTOR, PENDING_ENROLLMENT } = SessionStage;
 const ANY = [AUTHENTICATED, PENDING_TWO_FACTOR, PENDING_ENROLLMENT];
@@ -56,30 +57,6 @@ const STAGE_ERROR: Record<SessionStage, string> = {
 };
 const ACCESS_ERRORS = new Set(['UNAUTHENTICATED', 'TWO_FACTOR_REQUIRED', 'ENROLLMENT_REQUIRED', 'FORBIDDEN']);
 
-interface TypeRef {
-  kind: string;
-  name: string | null;
-  ofType: TypeRef | null;
-}
-interface FieldInfo {
-  name: string;
-  args: Array<{ name: string; type: TypeRef; defaultValue: string | null }>;
-  type: TypeRef;
-}
-interface TypeInfo {
-  kind: string;
-  name: string;
-  fields: FieldInfo[] | null;
-  inputFields: Array<{ name: string; type: TypeRef; defaultValue: string | null }> | null;
-  enumValues: Array<{ name: string }> | null;
-}
-
-const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }';
-const INTROSPECTION = `{ __schema { types { kind name
-  fields { name type { ${TYPE_REF} } args { name defaultValue type { ${TYPE_REF} } } }
-  inputFields { name defaultValue type { ${TYPE_REF} } }
-  enumValues { name } } } }`;
-
 describe('every resolver enforces its stage and permission', () => {
   let t: TestApp;
   let types: Map<string, TypeInfo>;
@@ -88,8 +65,7 @@ describe('every resolver enforces its stage and permission', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    const schema = await t.gql(INTROSPECTION);
-    types = new Map((schema.data.__schema.types as TypeInfo[]).map((type) => [type.name, type]));
+    types = await schemaTypes(t);
     const users = t.app.get(UsersService);
     agentId = (await users.create({ email: 'matrix-agent@example.com', password: 'matrix-password', role: Role.AGENT })).id;
     adminId = (await users.findByEmail('admin@example.com'))!.id;

@@ -6,32 +6,9 @@ import { SessionsService } from '../src/modules/auth/sessions.service';
 import { SignInFlow } from '../src/modules/auth/sign-in-flow';
 import { UsersService } from '../src/modules/users/users.service';
 import { startTestApp, TestApp } from './support/app';
+import { schemaTypes, TypeInfo, TypeRef } from './support/introspection';
 import { TestSmtpServer } from './support/smtp';
 import { oathtoolCode } from './support/totp';
-
-interface TypeRef {
-  kind: string;
-  name: string | null;
-  ofType: TypeRef | null;
-}
-interface InputValue {
-  name: string;
-  type: TypeRef;
-  defaultValue: string | null;
-}
-interface TypeInfo {
-  kind: string;
-  name: string;
-  fields: Array<{ name: string; args: InputValue[]; type: TypeRef }> | null;
-  inputFields: InputValue[] | null;
-  enumValues: Array<{ name: string }> | null;
-}
-
-const TYPE_REF = 'kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }';
-const INTROSPECTION = `{ __schema { types { kind name
-  fields { name type { ${TYPE_REF} } args { name defaultValue type { ${TYPE_REF} } } }
-  inputFields { name defaultValue type { ${TYPE_REF} } }
-  enumValues { name } } } }`;
 
 const CONTRACT_CODES = new Set<string>(Object.values(ErrorCode).filter((code) => code !== ErrorCode.INTERNAL_SERVER_ERROR));
 const PASSWORD = 'bad-input-password-1';
@@ -71,8 +48,7 @@ describe('bad input never crashes the server', () => {
     smtp = new TestSmtpServer();
     await smtp.start();
     t = await startTestApp({ env: { SMTP_URL: smtp.url, RATE_LIMITS: 'off' } });
-    const schema = await t.gql(INTROSPECTION);
-    types = new Map((schema.data.__schema.types as TypeInfo[]).map((type) => [type.name, type]));
+    types = await schemaTypes(t);
     const users = t.app.get(UsersService);
     adminId = (await users.findByEmail('admin@example.com'))!.id;
     agentId = (await users.create({ email: 'bad-input-agent@example.com', password: PASSWORD })).id;
