@@ -96,9 +96,9 @@ export class ChallengeService {
    * preferred method delivers one (CloudCX: "The system will send you the
    * six-digit verification code to your email automatically"); when the
    * policy no longer allows the preferred method, through the first allowed
-   * method that delivers. The user's send budget may skip that email (a
-   * sign-in sent one moments ago, or the hourly cap): the challenge is
-   * opened all the same and its resend tells when a code can be sent.
+   * method that delivers. Past the user's hourly cap of sends the email is
+   * skipped: the challenge is opened all the same and its resend tells when
+   * a code can be sent.
    */
   async begin(
     user: UserEntity,
@@ -115,17 +115,14 @@ export class ChallengeService {
       ? (methods.preferred.deliver ? methods.preferred : null)
       : (methods.primaries.find((h) => typeof h.deliver === 'function') ?? null);
     if (sender) {
-      const refusal = await this.codeSends.take(user.id, policy, 'sign-in', now);
+      const refusal = await this.codeSends.take(user.id, now);
       if (!refusal) {
         const receipt = await this.tryDeliver(sender, { user, challengeId: session.id, now, policy }).catch(async (error: unknown) => {
-          await this.codeSends.giveBack(user.id, now);
+          await this.codeSends.giveBack(user.id);
           throw error;
         });
         if (receipt) Object.assign(row, { lastSentAt: now, sendCount: 1, sentTo: receipt.sentTo, deliveredMethod: sender.method });
-        else await this.codeSends.giveBack(user.id, now);
-      } else if (refusal.reason === 'cooldown') {
-        // A sign-in mailed a code moments ago: this challenge's resend waits out the same cooldown.
-        row.lastSentAt = refusal.since;
+        else await this.codeSends.giveBack(user.id);
       }
     }
     await insertRows(this.challenges, row);
@@ -202,7 +199,6 @@ export class ChallengeService {
     const [user] = await Promise.all([
       this.users.getById(userId),
       this.attempts.succeeded(claim),
-      this.codeSends.signedIn(userId),
       this.discard(sessionId, userId),
     ]);
     if (!handler.primary) {
@@ -303,7 +299,7 @@ export class ChallengeService {
         .set({ sendCount: () => 'CASE WHEN sendCount > 0 THEN sendCount - 1 ELSE 0 END', lastSentAt: row.lastSentAt })
         .where('sessionId = :sessionId AND lastSentAt = :now', { sessionId, now })
         .execute();
-    const refusal = await this.codeSends.take(userId, policy, 'resend', now);
+    const refusal = await this.codeSends.take(userId, now);
     if (refusal) {
       await giveBack();
       throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many codes were sent to you in the last hour. Please try again later.', {
@@ -316,7 +312,7 @@ export class ChallengeService {
       receipt = await deliverer.deliver({ userId, email: user.email, challengeId: sessionId, now, policy });
     } catch (error) {
       await giveBack();
-      await this.codeSends.giveBack(userId, now);
+      await this.codeSends.giveBack(userId);
       throw error;
     }
     await this.challenges.update({ sessionId }, { sentTo: receipt.sentTo, deliveredMethod: deliverer.method });

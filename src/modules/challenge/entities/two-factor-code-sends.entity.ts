@@ -12,10 +12,6 @@ export class TwoFactorCodeSendsEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   userId: string;
 
-  /** The last code sent by a sign-in itself (not a resend); a sign-in within resendCooldownSeconds sends none. */
-  @NullableDateColumn()
-  lastSignInSentAt: Date | null;
-
   /** Start of the current hour-long window of sends. */
   @NullableDateColumn()
   windowStartedAt: Date | null;
