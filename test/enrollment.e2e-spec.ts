@@ -356,7 +356,7 @@ describe('enrollment: email, authenticator app, backup codes', () => {
       const user = await newUser();
       const { backupCodes: old } = await enrollEmail(user);
       const wrong = await t.gql(REGENERATE, { password: 'not-the-password' }, { token: user.token });
-      expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+      expect(wrong.errors![0].extensions).toMatchObject({ code: 'INVALID_CREDENTIALS', field: 'password' });
       expect(await verify('BACKUP_CODE', user.id, old[0])).toBe('accepted');
 
       const fresh: string[] = ok(await t.gql(REGENERATE, { password: PASSWORD }, { token: user.token })).regenerateBackupCodes;
@@ -390,7 +390,7 @@ describe('enrollment: email, authenticator app, backup codes', () => {
       const user = await newUser();
       const { backupCodes } = await enrollEmail(user);
       const wrong = await t.gql(DISABLE, { method: 'EMAIL', password: 'not-the-password' }, { token: user.token });
-      expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
+      expect(wrong.errors![0].extensions).toMatchObject({ code: 'INVALID_CREDENTIALS', field: 'password' });
       expect(errorCode(await t.gql(DISABLE, { method: 'AUTHENTICATOR_APP', password: PASSWORD }, { token: user.token }))).toBe('METHOD_NOT_AVAILABLE');
       expect(errorCode(await t.gql(DISABLE, { method: 'BACKUP_CODE', password: PASSWORD }, { token: user.token }))).toBe('METHOD_NOT_AVAILABLE');
 

@@ -8,7 +8,7 @@ describe('foundation: users, sessions, guards', () => {
   let admin: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp({ env: { TRUST_PROXY: '1' } });
     admin = await adminToken(t);
   });
   afterAll(async () => t?.close());
@@ -123,7 +123,7 @@ describe('foundation: users, sessions, guards', () => {
     const a = (await signIn(t, 'changer@example.com', 'changer-password')).sessionToken;
     const b = (await signIn(t, 'changer@example.com', 'changer-password')).sessionToken;
     const wrong = await t.gql(`mutation { changePassword(currentPassword: "nope-nope", newPassword: "new-password-1") }`, {}, { token: a });
-    expect(wrong.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'currentPassword' });
+    expect(wrong.errors![0].extensions).toMatchObject({ code: 'INVALID_CREDENTIALS', field: 'currentPassword' });
     const weak = await t.gql(`mutation { changePassword(currentPassword: "changer-password", newPassword: "short") }`, {}, { token: a });
     expect(weak.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'newPassword' });
     const ok = await t.gql(`mutation { changePassword(currentPassword: "changer-password", newPassword: "new-password-1") }`, {}, { token: a });
@@ -140,9 +140,10 @@ describe('foundation: users, sessions, guards', () => {
     const change = (current: string) =>
       t.gql(`mutation($c: String!) { changePassword(currentPassword: $c, newPassword: "another-password-1") }`, { c: current }, { token });
     const codes: string[] = [];
-    for (let i = 0; i < 7; i++) codes.push(errorCode(await change('guess-number-' + i))!);
-    expect(codes.slice(0, 5)).toEqual(Array(5).fill('BAD_USER_INPUT'));
-    expect(codes.slice(5)).toContain('RATE_LIMITED');
+    for (let i = 0; i < 12; i++) codes.push(errorCode(await change('guess-number-' + i))!);
+    // Five on the account, five more on the count of this known client (the user signed in from it), then the delay.
+    expect(codes.slice(0, 10)).toEqual(Array(10).fill('INVALID_CREDENTIALS'));
+    expect(codes.slice(10)).toContain('RATE_LIMITED');
     t.clock.advanceSeconds(61);
     expect((await change('reauth-password')).data.changePassword).toBe(true);
     admin = await adminToken(t);
@@ -174,6 +175,26 @@ describe('foundation: users, sessions, guards', () => {
     t.clock.advanceSeconds(61);
     expect((await signIn(t, 'parallel@example.com', 'parallel-password')).stage).toBe('AUTHENTICATED');
     admin = await adminToken(t);
+  });
+
+  it('a guesser who keeps the account in its delay never keeps the real user out of a known client', async () => {
+    const victim = await createUser(t, admin, { email: 'kept-out@example.com', password: 'victim-password' });
+    const from = (ip: string, password: string) =>
+      t.gql(SIGN_IN, { input: { email: 'kept-out@example.com', password } }, { headers: { 'x-forwarded-for': ip } });
+    expect((await from('192.0.2.10', 'victim-password')).data.signIn.stage).toBe('AUTHENTICATED');
+
+    // Guesses from ever new addresses put the account in its delay...
+    for (let i = 0; i < 5; i++) expect(errorCode(await from(`203.0.113.${i}`, 'wrong-password'))).toBe('INVALID_CREDENTIALS');
+    expect(errorCode(await from('203.0.113.99', 'wrong-password'))).toBe('RATE_LIMITED');
+    expect(errorCode(await from('203.0.113.98', 'victim-password'))).toBe('RATE_LIMITED');
+    // ...but the address the user signed in from before keeps a count of its own.
+    expect((await from('192.0.2.10', 'victim-password')).data.signIn.stage).toBe('AUTHENTICATED');
+    expect(errorCode(await from('192.0.2.10', 'wrong-password'))).toBe('INVALID_CREDENTIALS');
+
+    const events = await t.gql(`query($id: ID) { securityEvents(userId: $id, first: 50) { items { type ip details } } }`, { id: victim.id }, { token: admin });
+    const throttled = events.data.securityEvents.items.filter((e: { type: string }) => e.type === 'SIGN_IN_THROTTLED');
+    expect(throttled.map((e: { ip: string }) => e.ip).sort()).toEqual(['203.0.113.98', '203.0.113.99']);
+    expect(JSON.parse(throttled[0].details).retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('a busy office behind one address signs in at once: no one is refused for the others', async () => {

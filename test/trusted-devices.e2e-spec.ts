@@ -254,6 +254,23 @@ describe('trusted devices through sign-in ("Don\'t ask again")', () => {
     await smtp.stop();
   });
 
+  it('in production the trusted-device cookie is Secure, even on a request that reached the app over http', async () => {
+    const user = await enrolledUser();
+    const prod = await startTestApp({ env: { NODE_ENV: 'production', SMTP_URL: smtp.url }, database: t.database, clock: t.clock });
+    try {
+      const pending = await prod.gql(SIGN_IN_AS, { input: { email: user.email, password: PASSWORD } }, ua(CHROME_WINDOWS));
+      const verified = await prod.gql(VERIFY, { code: oathtoolCode(user.secret, t.clock.now()), remember: true }, {
+        token: pending.data.signIn.sessionToken,
+        ...ua(CHROME_WINDOWS),
+      });
+      t.clock.advanceSeconds(30);
+      expect(verified.data.verifyTwoFactor.stage).toBe('AUTHENTICATED');
+      expect(verified.headers.get('set-cookie') ?? '').toMatch(/twofold_td=.*; Secure/i);
+    } finally {
+      await prod.close();
+    }
+  });
+
   it('remembering the device sets an HttpOnly SameSite=Lax cookie; the next sign-in from that browser skips the code and rotates the token', async () => {
     const user = await enrolledUser();
     const pending = await signInFrom(user.email, CHROME_WINDOWS);

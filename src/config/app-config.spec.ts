@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ APP_SECRET: secret, LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ APP_SECRET: secret, BOOTSTRAP_ADMIN_EMAIL: 'a@b.c' })).toThrow(/go together/);
     expect(() => loadConfig({ APP_SECRET: secret, SMTP_URL: 'http://x' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ APP_SECRET: secret, NODE_ENV: 'prod' })).toThrow(/NODE_ENV must be development, test or production/);
+    expect(() => loadConfig({ APP_SECRET: secret, MAIL_FROM: 'Twofold' })).toThrow(/MAIL_FROM/);
+    expect(loadConfig({ APP_SECRET: secret, MAIL_FROM: 'Help Desk <help@example.com>' }).mailFrom).toBe('Help Desk <help@example.com>');
+    expect(() => loadConfig({ APP_SECRET: secret, BOOTSTRAP_ADMIN_EMAIL: 'a@b.c', BOOTSTRAP_ADMIN_PASSWORD: 'x'.repeat(257) })).toThrow(
+      /8 to 256 characters/,
+    );
+    expect(() => loadConfig({ APP_SECRET: secret, AUDIT_RETENTION_DAYS: '-1' })).toThrow(/AUDIT_RETENTION_DAYS/);
     expect(loadConfig({ APP_SECRET: secret, RATE_LIMITS: 'off', GRAPHQL_IDE: 'false' })).toMatchObject({
       rateLimits: false,
       graphqlIde: false,

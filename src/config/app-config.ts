@@ -78,6 +78,10 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   };
 
   const nodeEnv = read('NODE_ENV') ?? 'development';
+  // A typo ("prod") must not quietly run with development defaults.
+  if (!['development', 'test', 'production'].includes(nodeEnv)) {
+    problems.push(`NODE_ENV must be development, test or production (got "${nodeEnv}")`);
+  }
   const production = nodeEnv === 'production';
   const dataDir = resolve(options.dataDir ?? read('DATA_DIR') ?? './var');
 
@@ -143,8 +147,8 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   if (adminEmail || adminPassword) {
     if (!adminEmail || !adminPassword) {
       problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
-    } else if (adminPassword.length < 8) {
-      problems.push('BOOTSTRAP_ADMIN_PASSWORD must have at least 8 characters');
+    } else if (adminPassword.length < 8 || adminPassword.length > 256) {
+      problems.push('BOOTSTRAP_ADMIN_PASSWORD must have 8 to 256 characters');
     } else {
       bootstrapAdmin = { email: adminEmail, password: adminPassword };
     }
@@ -154,6 +158,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const smtpUrl = read('SMTP_URL') ?? null;
   if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+
+  const mailFrom = read('MAIL_FROM') ?? 'Twofold <no-reply@localhost>';
+  if (!/^([^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(mailFrom)) {
+    problems.push(`MAIL_FROM must be an address, optionally with a name: "Twofold <no-reply@example.com>" (got "${mailFrom}")`);
   }
 
   const logLevel = (read('LOG_LEVEL') ?? 'info').toLowerCase();
@@ -182,7 +191,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     previousAppSecrets,
     bootstrapAdmin,
     smtpUrl,
-    mailFrom: read('MAIL_FROM') ?? 'Twofold <no-reply@localhost>',
+    mailFrom,
     devMailbox: !production,
     appName: read('APP_NAME') ?? 'Twofold',
     trustProxy: int('TRUST_PROXY', 0, 0, 10),

@@ -1,4 +1,4 @@
-import { Controller, Get, Injectable, Res } from '@nestjs/common';
+import { Controller, Get, Injectable, Logger, Res } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
@@ -27,6 +27,8 @@ export class HealthRegistry {
 @Controller('health')
 @Public()
 export class HealthController {
+  private readonly logger = new Logger('Health');
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: HealthRegistry,
@@ -39,14 +41,17 @@ export class HealthController {
       await this.dataSource.query('SELECT 1');
       database = { status: 'up', type: this.dataSource.options.type };
     } catch (error) {
-      database = { status: 'down', error: error instanceof Error ? error.message.slice(0, 200) : 'unreachable' };
+      // The driver's message may name hosts and users: it goes to the log, not to whoever asks.
+      this.logger.error(`Database check failed: ${error instanceof Error ? error.message : String(error)}`);
+      database = { status: 'down', error: 'unreachable' };
     }
     const body: Record<string, unknown> = { status: database.status === 'up' ? 'ok' : 'error', database };
     for (const indicator of this.registry.indicators) {
       try {
         body[indicator.name] = await indicator.check();
       } catch (error) {
-        body[indicator.name] = { status: 'unknown', error: error instanceof Error ? error.message.slice(0, 200) : 'failed' };
+        this.logger.error(`Health check "${indicator.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+        body[indicator.name] = { status: 'unknown', error: 'check failed' };
       }
     }
     res.status(database.status === 'up' ? 200 : 503).json(body);

@@ -68,6 +68,18 @@ describe('keyed hashing', () => {
     expect(hasher.saltedDigest('123456', hasher.newSalt())).not.toBe(digest);
   });
 
+  it('after a rotation, digests made under the previous secret still match; new ones use the current secret', () => {
+    const oldSecret = randomBytes(32);
+    const before = new KeyedHasher(oldSecret);
+    const after = new KeyedHasher(randomBytes(32), [oldSecret]);
+    const salt = before.newSalt();
+    expect(after.verifySalted('123456', salt, before.saltedDigest('123456', salt))).toBe(true);
+    expect(after.verifySalted('123457', salt, before.saltedDigest('123456', salt))).toBe(false);
+    expect(after.tokenDigests('t')).toEqual([after.tokenDigest('t'), before.tokenDigest('t')]);
+    expect(after.tokenDigest('t')).not.toBe(before.tokenDigest('t'));
+    expect(new KeyedHasher(randomBytes(32)).verifySalted('123456', salt, before.saltedDigest('123456', salt))).toBe(false);
+  });
+
   it('constant-time equality', () => {
     expect(constantTimeEqual('abc', 'abc')).toBe(true);
     expect(constantTimeEqual('abc', 'abd')).toBe(false);

@@ -31,16 +31,24 @@ export function sha256Hex(value: string): string {
  *   and a check costs one HMAC, microseconds, not an argon2 run.
  */
 export class KeyedHasher {
-  private readonly tokenKey: Buffer;
-  private readonly codeKey: Buffer;
+  /** The current key first, then those of APP_SECRET_PREVIOUS, so that a rotation keeps what was hashed before it. */
+  private readonly tokenKeys: Buffer[];
+  private readonly codeKeys: Buffer[];
 
-  constructor(masterSecret: Buffer) {
-    this.tokenKey = deriveKey(masterSecret, 'hmac/token');
-    this.codeKey = deriveKey(masterSecret, 'hmac/code');
+  constructor(masterSecret: Buffer, previousSecrets: Buffer[] = []) {
+    const secrets = [masterSecret, ...previousSecrets];
+    this.tokenKeys = secrets.map((secret) => deriveKey(secret, 'hmac/token'));
+    this.codeKeys = secrets.map((secret) => deriveKey(secret, 'hmac/code'));
   }
 
+  /** Under the current key: what is stored from now on. */
   tokenDigest(token: string): string {
-    return createHmac('sha256', this.tokenKey).update(token, 'utf8').digest('hex');
+    return hmacHex(this.tokenKeys[0], token);
+  }
+
+  /** Under every key, current first: what a stored digest may be (look up by any of them). */
+  tokenDigests(token: string): string[] {
+    return this.tokenKeys.map((key) => hmacHex(key, token));
   }
 
   newSalt(): string {
@@ -48,10 +56,24 @@ export class KeyedHasher {
   }
 
   saltedDigest(code: string, salt: string): string {
-    return createHmac('sha256', this.codeKey).update(salt, 'utf8').update('\0').update(code, 'utf8').digest('hex');
+    return saltedHex(this.codeKeys[0], code, salt);
   }
 
+  /** True when `expectedDigest` is the code's digest under any key; every key is tried, so timing tells nothing. */
   verifySalted(code: string, salt: string, expectedDigest: string): boolean {
-    return constantTimeEqual(Buffer.from(this.saltedDigest(code, salt), 'hex'), Buffer.from(expectedDigest, 'hex'));
+    const expected = Buffer.from(expectedDigest, 'hex');
+    let matched = false;
+    for (const key of this.codeKeys) {
+      if (constantTimeEqual(Buffer.from(saltedHex(key, code, salt), 'hex'), expected)) matched = true;
+    }
+    return matched;
   }
+}
+
+function hmacHex(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
+}
+
+function saltedHex(key: Buffer, code: string, salt: string): string {
+  return createHmac('sha256', key).update(salt, 'utf8').update('\0').update(code, 'utf8').digest('hex');
 }

@@ -3,7 +3,7 @@ import { defaultMessage, ErrorCode } from './error-code';
 
 /** Extra facts a client may act on; only these reach `extensions`. */
 export interface ErrorDetails {
-  /** The input field at fault (BAD_USER_INPUT). */
+  /** The input field at fault (BAD_USER_INPUT; INVALID_CREDENTIALS for a re-entered password). */
   field?: string;
   retryAfterSeconds?: number;
   attemptsRemaining?: number;

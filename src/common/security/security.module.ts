@@ -13,7 +13,7 @@ export class SecurityModule {
   static forRoot(clock: Clock = new SystemClock()): DynamicModule {
     const providers = [
       { provide: Clock, useValue: clock },
-      { provide: KeyedHasher, inject: [AppConfig], useFactory: (config: AppConfig) => new KeyedHasher(config.appSecret) },
+      { provide: KeyedHasher, inject: [AppConfig], useFactory: (config: AppConfig) => new KeyedHasher(config.appSecret, config.previousAppSecrets) },
       {
         provide: SecretSealer,
         inject: [AppConfig],

@@ -15,6 +15,9 @@ import { AuthPayloadModel } from './models/auth-payload.model';
 import { SessionsService } from './sessions.service';
 import { SignInContext, SignInFlow } from './sign-in-flow';
 
+/** A client the user fully signed in from within this many days is "known" to the sign-in throttle. */
+const KNOWN_CLIENT_DAYS = 90;
+
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger('AuthService');
@@ -34,8 +37,21 @@ export class AuthService {
    */
   async signIn(email: string, password: string, context: SignInContext): Promise<AuthPayloadModel> {
     const normalized = normalizeEmail(email);
-    const claim = await this.throttle.claim(normalized, context.client.ip);
-    const user = await this.users.findByEmail(normalized);
+    const ip = context.client.ip;
+    const findUser = once(() => this.users.findByEmail(normalized));
+    const claim = await this.throttle
+      .claim(normalized, ip, async () => {
+        const known = await findUser();
+        return !!known && !!ip && this.events.signedInFrom(known.id, ip, KNOWN_CLIENT_DAYS);
+      })
+      .catch(async (error: unknown) => {
+        if (error instanceof DomainException && error.code === ErrorCode.RATE_LIMITED) {
+          const refused = await findUser();
+          await this.events.record({ type: SecurityEventType.SIGN_IN_THROTTLED, userId: refused?.id ?? null, client: context.client, details: { ...error.details } });
+        }
+        throw error;
+      });
+    const user = await findUser();
     const passwordOk = await this.users.verifyPassword(user, password);
     if (!user || !passwordOk) {
       await this.events.record({ type: SecurityEventType.SIGN_IN_FAILED, userId: user?.id ?? null, client: context.client });
@@ -66,15 +82,16 @@ export class AuthService {
   /**
    * Asks for the password again before a sensitive change (turning 2FA off,
    * new backup codes, a new password). Counted like a sign-in, so a stolen
-   * session cannot guess the password online; a wrong one is BAD_USER_INPUT
-   * naming `field`.
+   * session cannot guess the password online; a wrong one is
+   * INVALID_CREDENTIALS naming `field`.
    */
   async confirmPassword(userId: string, password: string, field: string, client: ClientInfo): Promise<UserEntity> {
     const user = await this.users.getById(userId);
-    const claim = await this.throttle.claim(user.email, client.ip);
+    const ip = client.ip;
+    const claim = await this.throttle.claim(user.email, ip, async () => !!ip && this.events.signedInFrom(user.id, ip, KNOWN_CLIENT_DAYS));
     // An over-long password cannot be right: refuse it without hashing it.
     if (password.length > PASSWORD_MAX_LENGTH || !(await this.users.verifyPassword(user, password))) {
-      throw DomainException.badInput(field, 'The password is incorrect.');
+      throw new DomainException(ErrorCode.INVALID_CREDENTIALS, 'The password is incorrect.', { field });
     }
     await this.throttle.succeeded(claim);
     return user;
@@ -92,4 +109,10 @@ export class AuthService {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs `load` at most once; later calls share its answer. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | null = null;
+  return () => (promise ??= load());
 }

@@ -14,10 +14,11 @@ const FAILURE_WINDOW_MINUTES = 15;
 /**
  * How password guessing is slowed. Tries are counted per account and per
  * client IP; past a free allowance each further try doubles the wait before
- * the next one on that key. The wait on an account is capped low, so an
- * attacker can delay the real user by at most a minute, never lock them out;
- * an IP that keeps guessing waits longer (the allowance is generous: a busy
- * office shares one NAT address).
+ * the next one on that key. The wait on an account is capped low (a minute),
+ * and a client the user has signed in from before gets a count of its own
+ * during it, so guessing never locks the real user out; an IP that keeps
+ * guessing waits longer (the allowance is generous: a busy office shares one
+ * NAT address).
  */
 const RULES = {
   account: { freeFailures: 5, maxDelaySeconds: 60 },
@@ -48,6 +49,7 @@ function delayForCount(scope: Scope, count: number): number {
 
 /** The keys one password check was counted against. */
 export interface ThrottleClaim {
+  /** The account's key, or (known client during the account's delay) the account-and-address key. */
   account: string;
   ip: string | null;
 }
@@ -69,18 +71,35 @@ export class LoginThrottleService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  /** RATE_LIMITED with retryAfterSeconds while the IP or the account is in its delay. */
-  async claim(normalizedEmail: string, ip: string | null): Promise<ThrottleClaim> {
+  /**
+   * RATE_LIMITED with retryAfterSeconds while the IP or the account is in
+   * its delay. When the account is, someone may be guessing its password
+   * slowly from many addresses, one try each time the delay ends; so that
+   * this never keeps the real user out, a client the user has fully signed
+   * in from before (`isKnownClient`) is counted on a key of its own for that
+   * account and address, with the same allowance.
+   */
+  async claim(normalizedEmail: string, ip: string | null, isKnownClient: () => Promise<boolean>): Promise<ThrottleClaim> {
     // The account key is a keyed hash: the table never lists email addresses.
-    const claim = { account: `account:${this.hasher.tokenDigest(normalizedEmail)}`, ip: ip ? `ip:${ip.slice(0, 64)}` : null };
-    if (claim.ip) await this.countTry('ip', claim.ip);
-    await this.countTry('account', claim.account);
-    return claim;
+    const account = `account:${this.hasher.tokenDigest(normalizedEmail)}`;
+    const ipKey = ip ? `ip:${ip.slice(0, 64)}` : null;
+    if (ipKey) await this.countTry('ip', ipKey);
+    try {
+      await this.countTry('account', account);
+      return { account, ip: ipKey };
+    } catch (error) {
+      if (!(error instanceof DomainException) || error.code !== ErrorCode.RATE_LIMITED || !ip || !(await isKnownClient())) throw error;
+    }
+    const knownClient = `known:${this.hasher.tokenDigest(`${normalizedEmail}\n${ip}`)}`;
+    await this.countTry('account', knownClient);
+    return { account: knownClient, ip: ipKey };
   }
 
   /**
-   * The password was right: the account starts again (the row stays, so the
-   * next sign-in is one UPDATE); the IP gets this try back, not its delay.
+   * The password was right: the key it was counted on starts again (the row
+   * stays, so the next sign-in is one UPDATE; a known client's success
+   * leaves the account-wide count to the guesser); the IP gets this try
+   * back, not its delay.
    */
   async succeeded(claim: ThrottleClaim): Promise<void> {
     await Promise.all([

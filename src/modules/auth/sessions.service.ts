@@ -3,7 +3,7 @@ import { KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, Not, Repository } from 'typeorm';
+import { IsNull, MoreThan, Not, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
@@ -60,7 +60,7 @@ export class SessionsService {
   async resolve(token: unknown): Promise<Principal | null> {
     if (typeof token !== 'string' || token.length > 100) return null;
     const now = this.clock.now();
-    const found = await this.findLiveWithUser(this.hasher.tokenDigest(token), now);
+    const found = await this.findLiveWithUser(this.hasher.tokenDigests(token), now);
     if (!found) return null;
     const { session, user } = found;
     if (session.stage === SessionStage.AUTHENTICATED) await this.touch(session, now);
@@ -82,7 +82,8 @@ export class SessionsService {
    * driver's own conversions, so it runs on MySQL and the embedded SQLite.
    */
   private async findLiveWithUser(
-    tokenHash: string,
+    /** The token's digest under the current key, then under APP_SECRET_PREVIOUS (sessions opened before a rotation). */
+    tokenHashes: string[],
     now: Date,
   ): Promise<{ session: Pick<SessionEntity, 'id' | 'stage' | 'expiresAt' | 'absoluteExpiresAt'>; user: Pick<UserEntity, 'id' | 'email' | 'role'> } | null> {
     const sessions = this.sessions.metadata;
@@ -93,8 +94,8 @@ export class SessionsService {
       `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
               u.id AS userId, u.email AS email, u.role AS role
          FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
-        WHERE s.tokenHash = ? AND s.revokedAt IS NULL AND s.expiresAt > ?`,
-      [tokenHash, driver.preparePersistentValue(now, column('expiresAt'))],
+        WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ?`,
+      [...tokenHashes, driver.preparePersistentValue(now, column('expiresAt'))],
     );
     const row = rows[0];
     if (!row) return null;
@@ -135,32 +136,29 @@ export class SessionsService {
     return result.affected ?? 0;
   }
 
-  /** Ids of the users who have a live session at this stage. */
-  async liveUserIds(stage: SessionStage): Promise<string[]> {
-    const rows = await this.sessions
-      .createQueryBuilder('s')
-      .select('DISTINCT s.userId', 'userId')
-      .where('s.stage = :stage AND s.revokedAt IS NULL AND s.expiresAt > :now', { stage, now: this.clock.now() })
-      .getRawMany<{ userId: string }>();
-    return rows.map((row) => row.userId);
-  }
-
   /**
-   * Turns the user's live AUTHENTICATED sessions into PENDING_ENROLLMENT
-   * ones, for when the policy now requires a second factor they lack: their
-   * next request answers ENROLLMENT_REQUIRED until they enroll (which gives
-   * a new AUTHENTICATED session). Like any pending session, each lives at
-   * most PENDING_SESSION_MINUTES from now. Returns how many.
+   * Turns the live AUTHENTICATED sessions of the users that `userIds` (a
+   * sub-query selecting user ids) finds into PENDING_ENROLLMENT ones, for
+   * when the policy now requires a second factor they lack: their next
+   * request answers ENROLLMENT_REQUIRED until they enroll (which gives a new
+   * AUTHENTICATED session). Like any pending session, each lives at most
+   * PENDING_SESSION_MINUTES from now. Two set-based UPDATEs, however many
+   * users. Returns how many sessions.
    */
-  async demoteToEnrollment(userId: string): Promise<number> {
+  async demoteToEnrollment(userIds: SelectQueryBuilder<ObjectLiteral>): Promise<number> {
     const now = this.clock.now();
     const pendingExpiry = addMinutes(now, PENDING_SESSION_MINUTES);
-    const live = { userId, stage: SessionStage.AUTHENTICATED, revokedAt: IsNull() };
-    const shortened = await this.sessions.update(
-      { ...live, expiresAt: MoreThan(pendingExpiry) },
-      { stage: SessionStage.PENDING_ENROLLMENT, expiresAt: pendingExpiry, absoluteExpiresAt: pendingExpiry },
-    );
-    const rest = await this.sessions.update({ ...live, expiresAt: MoreThan(now) }, { stage: SessionStage.PENDING_ENROLLMENT });
+    const demote = (changes: Partial<SessionEntity>, expiringAfter: Date) =>
+      this.sessions
+        .createQueryBuilder()
+        .update()
+        .set(changes)
+        .where('stage = :authenticated AND revokedAt IS NULL AND expiresAt > :expiringAfter')
+        .andWhere(`userId IN (${userIds.getQuery()})`)
+        .setParameters({ ...userIds.getParameters(), authenticated: SessionStage.AUTHENTICATED, expiringAfter })
+        .execute();
+    const shortened = await demote({ stage: SessionStage.PENDING_ENROLLMENT, expiresAt: pendingExpiry, absoluteExpiresAt: pendingExpiry }, pendingExpiry);
+    const rest = await demote({ stage: SessionStage.PENDING_ENROLLMENT }, now);
     return (shortened.affected ?? 0) + (rest.affected ?? 0);
   }
 

@@ -1,5 +1,5 @@
 import { addMinutes, Clock } from '@app/clock';
-import { constantTimeEqual, generateBackupCode, KeyedHasher, normalizeBackupCode } from '@app/crypto';
+import { generateBackupCode, KeyedHasher, normalizeBackupCode } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
@@ -71,8 +71,7 @@ export class BackupCodesService {
     let matched: string | null = null;
     // Every row is hashed and compared, so timing does not tell which one matched.
     for (const row of rows) {
-      const digest = this.hasher.saltedDigest(normalized, row.salt);
-      if (constantTimeEqual(Buffer.from(digest, 'hex'), Buffer.from(row.codeDigest, 'hex'))) matched = row.id;
+      if (this.hasher.verifySalted(normalized, row.salt, row.codeDigest)) matched = row.id;
     }
     if (!matched) return false;
     const result = await this.codes.update({ id: matched, userId, usedAt: IsNull() }, { usedAt: now });

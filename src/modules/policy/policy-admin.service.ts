@@ -1,22 +1,22 @@
 import { Clock } from '@app/clock';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { SessionStage } from '../../common/auth/session-stage';
+import { DataSource } from 'typeorm';
+import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { SessionsService } from '../auth/sessions.service';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
+import { UserMethodEntity } from '../methods/user-methods/user-method.entity';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import { UsersService } from '../users/users.service';
+import { UserEntity } from '../users/entities/user.entity';
 import { PolicyService } from './policy.service';
 import { TwoFactorPolicy } from './policy.types';
 import { mergePolicy, PolicyChanges, policyDifferences } from './policy.validation';
 
 /** Concurrent saves by other admins that an update re-reads and re-applies over before giving up. */
 const MAX_SAVE_TRIES = 5;
-/** Users whose sessions are checked side by side when a requirement is enforced. */
-const SWEEP_BATCH = 20;
 
 /** Changing the global policy, and what a change does to sessions already open. */
 @Injectable()
@@ -26,7 +26,7 @@ export class PolicyAdminService {
   constructor(
     private readonly policy: PolicyService,
     private readonly sessions: SessionsService,
-    private readonly users: UsersService,
+    private readonly dataSource: DataSource,
     private readonly methods: TwoFactorMethodsRegistry,
     private readonly events: SecurityEventsService,
     @Inject(Clock) private readonly clock: Clock,
@@ -51,7 +51,8 @@ export class PolicyAdminService {
       const updatedAt = this.clock.now();
       if (!(await this.policy.replace(current, next, updatedAt))) continue; // another admin saved first: merge again
 
-      const sessionsDemoted = await this.demoteSessionsFallingShort({ ...next, updatedAt });
+      // Only a new requirement can leave open sessions short of a second factor.
+      const sessionsDemoted = fields.includes('requirement') ? await this.demoteSessionsFallingShort({ ...next, updatedAt }) : 0;
       await this.events.record({
         type: SecurityEventType.POLICY_UPDATED,
         actorId,
@@ -68,25 +69,31 @@ export class PolicyAdminService {
    * the policy now requires one for their role: their sessions become
    * PENDING_ENROLLMENT (only me, currentSession, enrollment, cancel and
    * sign-out work; confirming a method returns a new AUTHENTICATED session),
-   * so nobody keeps full access without 2FA once it is required. Returns how
-   * many sessions were demoted.
+   * so nobody keeps full access without 2FA once it is required. Set-based:
+   * the same statements for ten users or a million. Returns how many
+   * sessions were demoted.
    */
   async demoteSessionsFallingShort(policy: TwoFactorPolicy): Promise<number> {
-    const userIds = await this.sessions.liveUserIds(SessionStage.AUTHENTICATED);
-    let demoted = 0;
-    for (let i = 0; i < userIds.length; i += SWEEP_BATCH) {
-      const counts = await Promise.all(userIds.slice(i, i + SWEEP_BATCH).map((userId) => this.demoteIfFallingShort(userId, policy)));
-      demoted += counts.reduce((a, b) => a + b, 0);
+    const roles = Object.values(Role).filter((role) => PolicyService.requiresTwoFactor(policy, role));
+    if (roles.length === 0) return 0;
+    const primaryMethods = this.methods
+      .all()
+      .filter((handler) => handler.primary)
+      .map((handler) => handler.method);
+    const usersFallingShort = this.dataSource.getRepository(UserEntity).createQueryBuilder('u').select('u.id');
+    // Required of every built-in role: of every role, an integrator's too.
+    if (roles.length < Object.values(Role).length) usersFallingShort.where('u.role IN (:...requiredRoles)', { requiredRoles: roles });
+    if (primaryMethods.length > 0) {
+      const anyMethod = this.dataSource
+        .getRepository(UserMethodEntity)
+        .createQueryBuilder('m')
+        .select('1')
+        .where('m.userId = u.id')
+        .andWhere('m.method IN (:...primaryMethods)');
+      usersFallingShort.andWhere(`NOT EXISTS (${anyMethod.getQuery()})`, { primaryMethods });
     }
+    const demoted = await this.sessions.demoteToEnrollment(usersFallingShort);
     if (demoted > 0) this.logger.log(`The 2FA requirement moved ${demoted} session(s) to PENDING_ENROLLMENT`);
     return demoted;
-  }
-
-  private async demoteIfFallingShort(userId: string, policy: TwoFactorPolicy): Promise<number> {
-    const user = await this.users.findById(userId);
-    if (!user || !PolicyService.requiresTwoFactor(policy, user.role)) return 0;
-    const enabled = await this.methods.enabledFor(userId);
-    if (enabled.some((handler) => handler.primary)) return 0;
-    return this.sessions.demoteToEnrollment(userId);
   }
 }

@@ -2,7 +2,7 @@ import { Clock } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ClientInfo } from '../../common/http/request-context';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
@@ -50,6 +50,17 @@ export class SecurityEventsService {
     });
     const id = String(result.identifiers[0]?.id ?? '');
     await this.emitter.emitAsync(SECURITY_EVENT_RECORDED, { ...input, id, createdAt } satisfies SecurityEventRecorded);
+  }
+
+  /**
+   * Whether the user fully signed in from this address within `days`: a
+   * "known client", which the sign-in throttle lets through an account-wide
+   * delay that somebody else's guessing started. One indexed range
+   * (IDX_security_events_user), newest first, stopping at the first match.
+   */
+  async signedInFrom(userId: string, ip: string, days: number): Promise<boolean> {
+    const since = new Date(this.clock.now().getTime() - days * 24 * 3600 * 1000);
+    return this.events.existsBy({ userId, ip, type: SecurityEventType.SIGN_IN_SUCCEEDED, createdAt: MoreThanOrEqual(since) });
   }
 
   /** Newest first, by id (insertion order). */

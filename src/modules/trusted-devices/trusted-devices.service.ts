@@ -3,7 +3,7 @@ import { constantTimeEqual, KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { LessThanOrEqual, MoreThan, Repository } from 'typeorm';
+import { In, LessThanOrEqual, MoreThan, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ClientInfo } from '../../common/http/request-context';
 import { PolicyService } from '../policy/policy.service';
@@ -94,9 +94,9 @@ export class TrustedDevicesService {
     const policy = await this.policy.get();
     if (TrustedDevicesService.rememberDeviceDays(policy) === null) return null;
     const now = this.clock.now();
-    const oldHash = this.hasher.tokenDigest(token);
-    const device = await this.devices.findOneBy({ tokenHash: oldHash, userId });
+    const device = await this.devices.findOneBy({ tokenHash: In(this.hasher.tokenDigests(token)), userId });
     if (!device) return null;
+    const oldHash = device.tokenHash;
     const expiresAt = this.effectiveExpiry(device, policy);
     if (expiresAt <= now) return null;
     if (!sameDevice(device, deviceBindingOf(client.userAgent))) return null;
@@ -135,13 +135,15 @@ export class TrustedDevicesService {
       client,
       details: { deviceId: id, label: device.label },
     });
-    return { wasThisBrowser: presentedToken !== null && constantTimeEqual(this.hasher.tokenDigest(presentedToken), device.tokenHash) };
+    return {
+      wasThisBrowser: presentedToken !== null && this.hasher.tokenDigests(presentedToken).some((digest) => constantTimeEqual(digest, device.tokenHash)),
+    };
   }
 
   /** Forgets all the user's devices; `count`: how many were still trusted; `wasThisBrowser` as for revoke. */
   async revokeAll(userId: string, client: ClientInfo, presentedToken: string | null): Promise<{ count: number; wasThisBrowser: boolean }> {
     // A shared browser may carry another user's device: only the caller's own is this browser's.
-    const wasThisBrowser = presentedToken !== null && (await this.devices.existsBy({ userId, tokenHash: this.hasher.tokenDigest(presentedToken) }));
+    const wasThisBrowser = presentedToken !== null && (await this.devices.existsBy({ userId, tokenHash: In(this.hasher.tokenDigests(presentedToken)) }));
     const count = await this.forgetAll(userId);
     if (count > 0) await this.events.record({ type: SecurityEventType.TRUSTED_DEVICE_REVOKED, userId, client, details: { count, all: true } });
     return { count, wasThisBrowser };

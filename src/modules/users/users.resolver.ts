@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Permission } from '../../common/auth/permissions';
 import { Principal } from '../../common/auth/principal';
 import { AllowPendingEnrollment, RequirePermissions } from '../../common/decorators/access.decorators';
-import { CurrentPrincipal } from '../../common/http/request-context';
+import { Client, ClientInfo, CurrentPrincipal } from '../../common/http/request-context';
 import { CreateUserInput } from './dto/create-user.input';
 import { UserModel, UserPageModel } from './models/user.model';
 import { UsersService } from './users.service';
@@ -37,7 +37,11 @@ export class UsersResolver {
 
   @Mutation(() => UserModel, { description: 'ADMIN.' })
   @RequirePermissions(Permission.USERS_MANAGE)
-  async createUser(@Args('input') input: CreateUserInput): Promise<UserModel> {
-    return UserModel.from(await this.usersService.create(input));
+  async createUser(
+    @Args('input') input: CreateUserInput,
+    @CurrentPrincipal() principal: Principal,
+    @Client() client: ClientInfo,
+  ): Promise<UserModel> {
+    return UserModel.from(await this.usersService.createByAdmin(input, principal.userId, client));
   }
 }

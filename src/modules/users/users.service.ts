@@ -6,7 +6,10 @@ import { Brackets, QueryFailedError, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
+import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
+import { SecurityEventType } from '../security-events/security-event-type';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './dto/create-user.input';
 import { normalizeEmail } from './email';
 import { UserEntity } from './entities/user.entity';
@@ -37,6 +40,7 @@ export class UsersService implements OnApplicationBootstrap {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly passwords: PasswordHasher,
     private readonly config: AppConfig,
+    private readonly events: SecurityEventsService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -51,6 +55,13 @@ export class UsersService implements OnApplicationBootstrap {
       // Another instance created it first.
       if (!(error instanceof DomainException)) throw error;
     }
+  }
+
+  /** `createUser`: the new user, and USER_CREATED naming the admin. */
+  async createByAdmin(input: NewUser, actorId: string, client: ClientInfo): Promise<UserEntity> {
+    const user = await this.create(input);
+    await this.events.record({ type: SecurityEventType.USER_CREATED, userId: user.id, actorId, client, details: { role: user.role } });
+    return user;
   }
 
   async create(input: NewUser): Promise<UserEntity> {

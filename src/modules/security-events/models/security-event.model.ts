@@ -27,6 +27,13 @@ export class SecurityEventModel {
   @Field()
   createdAt: Date;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'What else is known, as a JSON object of non-secret facts: the method, what changed, why a delivery failed, how long a lockout lasts. Never a code, token or password.',
+  })
+  details: string | null;
+
   static from(event: SecurityEventEntity): SecurityEventModel {
     return Object.assign(new SecurityEventModel(), {
       id: String(event.id),
@@ -36,6 +43,7 @@ export class SecurityEventModel {
       ip: event.ip,
       userAgent: event.userAgent,
       createdAt: event.createdAt,
+      details: event.details,
     });
   }
 }
