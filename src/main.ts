@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { ConfigError, loadConfig } from './config/app-config';
+import { dataSourceOptions, runMigrationsLocked } from './database/data-source-options';
 
 // Let the V8 heap grow 50 % over the live data between full collections
 // instead of up to 4×: under load resident memory stays near 180 MB instead
@@ -29,6 +31,20 @@ async function main(): Promise<void> {
     await app.init();
     await app.close();
     console.log('schema.gql written');
+    return;
+  }
+
+  if (process.argv.includes('--migrate')) {
+    // A release step (DATABASE_MIGRATE=false on the instances): apply the migrations and exit, without serving.
+    if (config.database.kind !== 'mysql') throw new ConfigError(['--migrate needs DATABASE_URL (the embedded SQLite needs no migrations)']);
+    const dataSource = new DataSource({ ...dataSourceOptions(config), migrationsRun: false } as DataSourceOptions);
+    await dataSource.initialize();
+    try {
+      await runMigrationsLocked(dataSource);
+    } finally {
+      await dataSource.destroy();
+    }
+    console.log('migrations applied');
     return;
   }
 

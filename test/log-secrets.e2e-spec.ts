@@ -160,6 +160,8 @@ describe('the log holds no secret', () => {
     for (const e of requests) expect(typeof e.ms).toBe('number');
     // Nothing of the request but its shape: no variables, no headers.
     expect(lines.join('\n')).not.toMatch(/"variables"|"authorization"|"cookie"|"headers"/i);
+    // At debug level every SQL statement is logged, without its parameters (searched below with the rest).
+    expect(entries.filter((e) => e.context === 'SQL').length).toBeGreaterThan(100);
   });
 
   it('holds none of the passwords, codes, tokens and secrets', () => {

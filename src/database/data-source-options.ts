@@ -2,10 +2,17 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { ALL_ENTITIES } from './entities';
 import { ALL_MIGRATIONS } from './migrations';
+import { SLOW_QUERY_MS, SqlLogger } from './sql-logger';
 
 /** The TypeORM options for the configured database (MySQL, or embedded SQLite in development). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
-  const common = { entities: ALL_ENTITIES, logging: false } as const;
+  // Parameters never reach the log (SqlLogger); statements only at LOG_LEVEL=debug.
+  const common = {
+    entities: ALL_ENTITIES,
+    logging: true,
+    logger: new SqlLogger(config.logLevel === 'debug'),
+    maxQueryExecutionTime: SLOW_QUERY_MS,
+  } as const;
   if (config.database.kind === 'mysql') {
     // The mysql2 driver serves both; 'mariadb' only changes how TypeORM reads the live schema.
     return {
