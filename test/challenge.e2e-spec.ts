@@ -371,6 +371,9 @@ describe('challenge: the pending-2FA sign-in', () => {
     const right = await verify(session.sessionToken, 'AUTHENTICATOR_APP', totp(user.secret!));
     expect(right.errors![0].extensions).toEqual({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 300 });
     expect(right.errors![0].message).toBe('Please try again in five minutes.');
+    // Whatever is entered: a malformed code or another method gets the same answer during the cooldown.
+    expect((await verify(session.sessionToken, 'AUTHENTICATOR_APP', '12 34')).errors![0].extensions).toEqual({ code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: 300 });
+    expect(errorCode(await verify(session.sessionToken, 'EMAIL', '123456'))).toBe('TOO_MANY_ATTEMPTS');
     const during = (await gql(CURRENT, {}, session.sessionToken)).data.currentSession.challenge;
     expect(during).toMatchObject({ attemptsRemaining: 2, retryAvailableAt: new Date(t.clock.now().getTime() + 300_000).toISOString() });
 

@@ -111,6 +111,13 @@ export class AttemptsService {
     if (seconds > 0) throw lockedError(seconds, policy);
   }
 
+  /** ACCOUNT_LOCKED or TOO_MANY_ATTEMPTS (with retryAfterSeconds) while a lockout or cooldown runs. */
+  async assertNoWait(userId: string, policy: TwoFactorPolicy): Promise<void> {
+    const row = await this.read(userId);
+    const now = this.clock.now();
+    if (row && ((row.lockedUntil && row.lockedUntil > now) || (row.cooldownUntil && row.cooldownUntil > now))) throw this.refusal(row, policy, now);
+  }
+
   /** For the challenge's attemptsRemaining and retryAvailableAt, and whether a lockout runs: one read. */
   async snapshot(userId: string, policy: TwoFactorPolicy): Promise<AttemptsSnapshot> {
     return this.snapshotOf(await this.read(userId), policy);

@@ -141,23 +141,20 @@ export class ChallengeService {
   /**
    * Checks a code. The attempt is claimed (atomically, per user) before the
    * handler sees the code; a malformed code, a method the user lacks or the
-   * policy does not allow, or a refused rememberDevice cost nothing.
+   * policy does not allow, or a refused rememberDevice cost nothing. While a
+   * cooldown or lockout runs, that is the answer whatever was entered (the
+   * seeds: "Please try again in five minutes").
    */
   async verify(principal: Principal, request: VerifyRequest, client: ClientInfo): Promise<AuthPayloadModel> {
     const { userId, sessionId } = principal;
-    const handler = this.registry.get(request.method);
-    if (!handler) throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
-    const code = handler.normalizeCode(request.code);
-    if (code === null) throw DomainException.badInput('code', 'This is not a code of this method: check what you typed.');
-    const [policy, enabled] = await Promise.all([this.policies.get(), handler.primary ? handler.isEnabled(userId) : true]);
-    if (request.rememberDevice && TrustedDevicesService.rememberDeviceDays(policy) === null) {
-      throw DomainException.badInput('rememberDevice', 'The security policy asks for a second factor at every sign-in: this device cannot be remembered.');
+    const found = this.registry.get(request.method) ?? null;
+    const [policy, enabled] = await Promise.all([this.policies.get(), found?.primary ? found.isEnabled(userId) : found !== null]);
+    const checked = this.checkBeforeAttempt(found, request, enabled, policy);
+    if (checked instanceof DomainException) {
+      await this.attempts.assertNoWait(userId, policy);
+      throw checked;
     }
-    // Fallbacks (backup codes) are always offered: an admin may issue one at any time.
-    if (handler.primary && !policy.allowedMethods.includes(handler.method)) {
-      throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE, 'The security policy does not allow this method: use another one or a backup code.');
-    }
-    if (!enabled) throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
+    const { handler, code } = checked;
     // The session is live and pending: the guard has just read it for this very field (guards run per
     // field, so an earlier aliased field that ended it is seen), and succeed() ends it conditionally.
 
@@ -179,6 +176,27 @@ export class ChallengeService {
     }
     if (outcome.status === 'accepted') return this.succeed(principal, handler, outcome.details ?? {}, claim, request.rememberDevice, client);
     return this.fail(principal, handler, outcome.status, claim, client);
+  }
+
+  /** The handler and the normalised code, or why this entry cannot be checked at all (it then costs no attempt). */
+  private checkBeforeAttempt(
+    handler: TwoFactorMethodHandler | null,
+    request: VerifyRequest,
+    enabled: boolean,
+    policy: TwoFactorPolicy,
+  ): { handler: TwoFactorMethodHandler; code: string } | DomainException {
+    if (!handler) return new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
+    const code = handler.normalizeCode(request.code);
+    if (code === null) return DomainException.badInput('code', 'This is not a code of this method: check what you typed.');
+    if (request.rememberDevice && TrustedDevicesService.rememberDeviceDays(policy) === null) {
+      return DomainException.badInput('rememberDevice', 'The security policy asks for a second factor at every sign-in: this device cannot be remembered.');
+    }
+    // Fallbacks (backup codes) are always offered: an admin may issue one at any time.
+    if (handler.primary && !policy.allowedMethods.includes(handler.method)) {
+      return new DomainException(ErrorCode.METHOD_NOT_AVAILABLE, 'The security policy does not allow this method: use another one or a backup code.');
+    }
+    if (!enabled) return new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
+    return { handler, code };
   }
 
   private async succeed(
