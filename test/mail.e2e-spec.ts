@@ -135,6 +135,30 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
     expect(fallback.countTo('mail-user@example.com') - before).toBe(1);
   });
 
+  it('a code replaced while the SMTP server is down is never sent: only the newest one arrives', async () => {
+    await fallback.stop();
+    const since = fallback.messages.length;
+    const to = 'replaced-code@example.com';
+    const code = (value: string) => ({
+      to,
+      template: 'sign-in-code' as const,
+      context: { code: value, expiresInMinutes: 10 },
+      userId,
+      expiresAt: addMinutes(t.clock.now(), 10),
+      supersedeKey: 'email-code:replaced-test',
+    });
+    await enqueue(code('111111'));
+    await enqueue(code('222222'));
+    await fallback.restart();
+    t.clock.advanceMinutes(1);
+    const mail = await fallback.waitFor(to, { since });
+    expect(sixDigitCode(mail)).toBe('222222');
+    const replaced = (await outbox().findBy({ supersedeKey: 'email-code:replaced-test' })).find((row) => row.status === 'DROPPED');
+    expect(replaced).toMatchObject({ dropReason: 'replaced', body: null });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(fallback.messages.slice(since).filter((m) => m.to.includes(to))).toHaveLength(1);
+  });
+
   it('a code past its expiry is dropped, not sent late, and the reason recorded', async () => {
     await fallback.stop();
     const since = fallback.messages.length;

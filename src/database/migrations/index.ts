@@ -6,6 +6,7 @@ import { Enrollment1795325412024 } from './1795325412024-Enrollment';
 import { Challenge1795325444226 } from './1795325444226-Challenge';
 import { ChallengeCodeSends1795327340557 } from './1795327340557-ChallengeCodeSends';
 import { RetentionIndexes1796181322022 } from './1796181322022-RetentionIndexes';
+import { OutboxSupersede1796185994104 } from './1796185994104-OutboxSupersede';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -20,4 +21,5 @@ export const ALL_MIGRATIONS: Function[] = [
   Challenge1795325444226,
   ChallengeCodeSends1795327340557,
   RetentionIndexes1796181322022,
+  OutboxSupersede1796185994104,
 ];

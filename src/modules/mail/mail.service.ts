@@ -90,8 +90,20 @@ export class MailService {
       sentAt: null,
       finishedAt: null,
       dropReason: null,
+      supersedeKey: mail.supersedeKey ?? null,
     };
-    await insertRows(manager ? manager.getRepository(MailOutboxEntity) : this.outbox, row);
+    const outbox = manager ? manager.getRepository(MailOutboxEntity) : this.outbox;
+    if (row.supersedeKey) {
+      // The older message still waiting (not one a worker holds right now) goes, body and all.
+      await outbox
+        .createQueryBuilder()
+        .update()
+        .set({ status: MailOutboxStatus.DROPPED, body: null, dropReason: 'replaced', finishedAt: now })
+        .where('supersedeKey = :key AND status = :pending', { key: row.supersedeKey, pending: MailOutboxStatus.PENDING })
+        .andWhere('(claimedUntil IS NULL OR claimedUntil < :now)', { now })
+        .execute();
+    }
+    await insertRows(outbox, row);
   }
 
   /** The admin's settings (without the password) and where mail goes now. */

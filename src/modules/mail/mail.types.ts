@@ -32,4 +32,10 @@ export interface OutgoingMail {
   userId?: string | null;
   /** A message carrying a code is useless after the code expires: dropped, not sent late. */
   expiresAt?: Date | null;
+  /**
+   * Names what the message carries (e.g. the code of one sign-in). A newer
+   * message with the same key drops an older one still waiting: after an SMTP
+   * outage the user gets the code that works, not the one it replaced.
+   */
+  supersedeKey?: string | null;
 }

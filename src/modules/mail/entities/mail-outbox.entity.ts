@@ -18,6 +18,7 @@ export enum MailOutboxStatus {
  */
 @Entity('mail_outbox')
 @Index('IDX_mail_outbox_due', ['status', 'nextAttemptAt'])
+@Index('IDX_mail_outbox_supersede', ['supersedeKey', 'status'])
 export class MailOutboxEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -63,6 +64,10 @@ export class MailOutboxEntity {
   /** When it was dropped or given up, and why. */
   @NullableDateColumn()
   finishedAt: Date | null;
+
+  /** OutgoingMail.supersedeKey: a newer message with the same key drops this one while it waits. */
+  @Column({ type: 'varchar', length: 80, nullable: true })
+  supersedeKey: string | null;
 
   @Column({ type: 'varchar', length: 64, nullable: true })
   dropReason: string | null;

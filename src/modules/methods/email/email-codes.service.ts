@@ -74,6 +74,8 @@ export class EmailCodesService {
           context: { code, expiresInMinutes: input.ttlMinutes },
           userId: input.userId,
           expiresAt,
+          // A resend replaces the code: its older message, if still waiting, is not sent.
+          supersedeKey: `email-code:${input.challengeId}`,
         },
         manager,
       );
