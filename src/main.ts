@@ -36,7 +36,10 @@ async function main(): Promise<void> {
 
   if (process.argv.includes('--migrate')) {
     // A release step (DATABASE_MIGRATE=false on the instances): apply the migrations and exit, without serving.
-    if (config.database.kind !== 'mysql') throw new ConfigError(['--migrate needs DATABASE_URL (the embedded SQLite needs no migrations)']);
+    if (config.database.kind !== 'mysql') {
+      console.error('--migrate needs DATABASE_URL (the embedded SQLite needs no migrations)');
+      process.exit(1);
+    }
     const dataSource = new DataSource({ ...dataSourceOptions(config), migrationsRun: false } as DataSourceOptions);
     await dataSource.initialize();
     try {

@@ -472,6 +472,15 @@ describe('challenge: the pending-2FA sign-in', () => {
     expect(await events(user.id, 'TWO_FACTOR_FAILED')).toHaveLength(0);
   });
 
+  it('people with email codes signing in at once each get a pending sign-in and their code', async () => {
+    const users: TestUser[] = [];
+    for (let i = 0; i < 12; i++) users.push(await enableEmail(await newUser()));
+    const since = smtp.messages.length;
+    const answers = await Promise.all(users.map((user) => signInRaw(user)));
+    expect(answers.map((a) => a.errors?.[0]?.extensions?.code ?? a.data.signIn.stage)).toEqual(users.map(() => 'PENDING_TWO_FACTOR'));
+    for (const user of users) expect(sixDigitCode(await smtp.waitFor(user.email, { since, match: hasCode }))).toMatch(/^\d{6}$/);
+  });
+
   it('the parallel attack: fifty requests at once get no more evaluations than the policy allows', async () => {
     const user = await enableApp(await newUser());
     const sessions = await pendingMany(user, 5);

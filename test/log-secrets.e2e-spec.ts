@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, adminToken, errorCode, startTestApp, TEST_APP_SECRET, TestApp } from './support/app';
+import { ADMIN_PASSWORD, adminToken, errorCode, startTestApp, TEST_APP_SECRET, TestApp } from './support/app';
 import { ReceivedMail, sixDigitCode, TestSmtpServer } from './support/smtp';
 import { oathtoolCode } from './support/totp';
 

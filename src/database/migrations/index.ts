@@ -7,6 +7,7 @@ import { Challenge1795325444226 } from './1795325444226-Challenge';
 import { ChallengeCodeSends1795327340557 } from './1795327340557-ChallengeCodeSends';
 import { RetentionIndexes1796181322022 } from './1796181322022-RetentionIndexes';
 import { OutboxSupersede1796185994104 } from './1796185994104-OutboxSupersede';
+import { KnownClientIndex1796186614223 } from './1796186614223-KnownClientIndex';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -22,4 +23,5 @@ export const ALL_MIGRATIONS: Function[] = [
   ChallengeCodeSends1795327340557,
   RetentionIndexes1796181322022,
   OutboxSupersede1796185994104,
+  KnownClientIndex1796186614223,
 ];

@@ -87,8 +87,8 @@ export class AuthService {
    */
   async confirmPassword(userId: string, password: string, field: string, client: ClientInfo): Promise<UserEntity> {
     const user = await this.users.getById(userId);
-    const ip = client.ip;
-    const claim = await this.throttle.claim(user.email, ip, async () => !!ip && this.events.signedInFrom(user.id, ip, KNOWN_CLIENT_DAYS));
+    // No known-client allowance here: the caller holds a session, perhaps a stolen one used from the user's own network.
+    const claim = await this.throttle.claim(user.email, client.ip, async () => false);
     // An over-long password cannot be right: refuse it without hashing it.
     if (password.length > PASSWORD_MAX_LENGTH || !(await this.users.verifyPassword(user, password))) {
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS, 'The password is incorrect.', { field });

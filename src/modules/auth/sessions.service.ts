@@ -9,7 +9,6 @@ import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { UserEntity } from '../users/entities/user.entity';
-import { UsersService } from '../users/users.service';
 import { SessionEntity } from './entities/session.entity';
 import { insertRows } from '../../database/insert-rows';
 
@@ -28,7 +27,6 @@ export interface OpenedSession {
 export class SessionsService {
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
-    private readonly users: UsersService,
     private readonly hasher: KeyedHasher,
     private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,

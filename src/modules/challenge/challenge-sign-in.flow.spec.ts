@@ -1,7 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Role } from '../../common/auth/role';
-import { DomainException } from '../../common/errors/domain.exception';
-import { ErrorCode } from '../../common/errors/error-code';
 import { TwoFactorStatusService } from '../enrollment/two-factor-status.service';
 import { PolicyService } from '../policy/policy.service';
 import { DEFAULT_POLICY, TwoFactorFrequency, TwoFactorRequirement } from '../policy/policy.types';

@@ -66,8 +66,9 @@ export class MailService {
   /**
    * Queues a message. With `manager`, the message is written in that
    * transaction, so it is sent if and only if the transaction commits.
+   * Returns the message's id.
    */
-  async enqueue(mail: OutgoingMail, manager?: EntityManager): Promise<void> {
+  async enqueue(mail: OutgoingMail, manager?: EntityManager): Promise<string> {
     // Programming errors show up here, at the caller, not later in the worker.
     this.renderer.assertRenderable(mail.template, mail.context);
     if (typeof mail.to !== 'string' || !EMAIL.test(mail.to)) throw new Error('enqueue: `to` is not an email address');
@@ -92,18 +93,25 @@ export class MailService {
       dropReason: null,
       supersedeKey: mail.supersedeKey ?? null,
     };
-    const outbox = manager ? manager.getRepository(MailOutboxEntity) : this.outbox;
-    if (row.supersedeKey) {
-      // The older message still waiting (not one a worker holds right now) goes, body and all.
-      await outbox
-        .createQueryBuilder()
-        .update()
-        .set({ status: MailOutboxStatus.DROPPED, body: null, dropReason: 'replaced', finishedAt: now })
-        .where('supersedeKey = :key AND status = :pending', { key: row.supersedeKey, pending: MailOutboxStatus.PENDING })
-        .andWhere('(claimedUntil IS NULL OR claimedUntil < :now)', { now })
-        .execute();
-    }
-    await insertRows(outbox, row);
+    await insertRows(manager ? manager.getRepository(MailOutboxEntity) : this.outbox, row);
+    return id;
+  }
+
+  /**
+   * Drops the older messages with this supersede key that still wait (not
+   * one a worker holds right now), body and all: `keepId` replaced them.
+   * Called after the new message's transaction committed: inside it, the
+   * UPDATE's gap lock could deadlock two sign-ins queuing their first code.
+   */
+  async supersede(key: string, keepId: string): Promise<void> {
+    const now = this.clock.now();
+    await this.outbox
+      .createQueryBuilder()
+      .update()
+      .set({ status: MailOutboxStatus.DROPPED, body: null, dropReason: 'replaced', finishedAt: now, claimedBy: null, claimedUntil: null })
+      .where('supersedeKey = :key AND status = :pending AND id <> :keepId', { key, pending: MailOutboxStatus.PENDING, keepId })
+      .andWhere('(claimedUntil IS NULL OR claimedUntil < :now)', { now })
+      .execute();
   }
 
   /** The admin's settings (without the password) and where mail goes now. */

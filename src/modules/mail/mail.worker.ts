@@ -167,7 +167,8 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
       return;
     }
     const sent = await this.outbox.update(
-      { id: row.id, claimedBy: this.instanceId },
+      // Still PENDING: a message superseded after its lease ran out stays DROPPED.
+      { id: row.id, claimedBy: this.instanceId, status: MailOutboxStatus.PENDING },
       { status: MailOutboxStatus.SENT, body: null, sentAt: this.clock.now(), claimedBy: null, claimedUntil: null, lastError: null },
     );
     if (sent.affected !== 1) this.logger.warn(`Message ${row.id} was sent but its claim had run out`);

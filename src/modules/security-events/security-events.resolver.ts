@@ -27,6 +27,7 @@ export class SecurityEventsResolver {
     const readsAll = this.access.can(principal.role, Permission.SECURITY_EVENTS_READ_ALL);
     if (!readsAll && userId && userId !== principal.userId) throw new DomainException(ErrorCode.FORBIDDEN);
     const page = await this.events.list(readsAll ? userId : principal.userId, first, after);
-    return { items: page.items.map(SecurityEventModel.from), nextCursor: page.nextCursor };
+    // Details can name the mail server and its errors: for those who read everyone's events.
+    return { items: page.items.map((event) => SecurityEventModel.from(event, readsAll)), nextCursor: page.nextCursor };
   }
 }

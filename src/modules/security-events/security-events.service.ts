@@ -55,8 +55,9 @@ export class SecurityEventsService {
   /**
    * Whether the user fully signed in from this address within `days`: a
    * "known client", which the sign-in throttle lets through an account-wide
-   * delay that somebody else's guessing started. One indexed range
-   * (IDX_security_events_user), newest first, stopping at the first match.
+   * delay that somebody else's guessing started. One range of
+   * IDX_security_events_user_type: the user's successful sign-ins of those
+   * days only, however many failures an attacker adds.
    */
   async signedInFrom(userId: string, ip: string, days: number): Promise<boolean> {
     const since = new Date(this.clock.now().getTime() - days * 24 * 3600 * 1000);

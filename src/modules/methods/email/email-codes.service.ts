@@ -53,7 +53,8 @@ export class EmailCodesService {
     const code = randomDigits(6);
     const salt = this.hasher.newSalt();
     const expiresAt = addMinutes(input.now, input.ttlMinutes);
-    await this.dataSource.transaction(async (manager) => {
+    const supersedeKey = `email-code:${input.challengeId}`;
+    const messageId = await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(EmailCodeEntity).upsert(
         {
           challengeId: input.challengeId,
@@ -67,19 +68,20 @@ export class EmailCodesService {
         },
         ['challengeId'],
       );
-      await this.mail.enqueue(
+      return this.mail.enqueue(
         {
           to: input.email,
           template: TEMPLATES[input.purpose],
           context: { code, expiresInMinutes: input.ttlMinutes },
           userId: input.userId,
           expiresAt,
-          // A resend replaces the code: its older message, if still waiting, is not sent.
-          supersedeKey: `email-code:${input.challengeId}`,
+          supersedeKey,
         },
         manager,
       );
     });
+    // A resend replaces the code: its older message, if still waiting (an SMTP outage), is not sent.
+    await this.mail.supersede(supersedeKey, messageId);
     await this.pruneFor(input.userId, input.challengeId, input.now);
     return expiresAt;
   }

@@ -5,6 +5,8 @@ import { DateColumn } from '../../../database/columns';
 @Entity('security_events')
 @Index('IDX_security_events_user', ['userId', 'id'])
 @Index('IDX_security_events_created', ['createdAt'])
+// The sign-in throttle's "known client" check: a user's own successful sign-ins, recent first.
+@Index('IDX_security_events_user_type', ['userId', 'type', 'createdAt'])
 export class SecurityEventEntity {
   /** Integer so that SQLite can autoincrement it; 2^31 events is decades at any plausible rate. */
   @PrimaryGeneratedColumn({ type: 'int' })

@@ -30,11 +30,11 @@ export class SecurityEventModel {
   @Field(() => String, {
     nullable: true,
     description:
-      'What else is known, as a JSON object of non-secret facts: the method, what changed, why a delivery failed, how long a lockout lasts. Never a code, token or password.',
+      'What else is known, as a JSON object of non-secret facts: the method, what changed, why a delivery failed, how long a lockout lasts. Never a code, token or password. Only for those who may read every user\'s events (ADMIN); null for the others.',
   })
   details: string | null;
 
-  static from(event: SecurityEventEntity): SecurityEventModel {
+  static from(event: SecurityEventEntity, withDetails: boolean): SecurityEventModel {
     return Object.assign(new SecurityEventModel(), {
       id: String(event.id),
       type: event.type,
@@ -43,7 +43,7 @@ export class SecurityEventModel {
       ip: event.ip,
       userAgent: event.userAgent,
       createdAt: event.createdAt,
-      details: event.details,
+      details: withDetails ? event.details : null,
     });
   }
 }
