@@ -46,6 +46,11 @@ describe('foundation: users, sessions, guards', () => {
     expect(shortPassword.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'password' });
     const wrongType = await t.gql(`mutation { createUser(input: { email: 5, password: "x" }) { id } }`, {}, { token: admin });
     expect(errorCode(wrongType)).toBe('BAD_USER_INPUT');
+    // A wrong type in the variables names the field too.
+    const wrongVariable = await t.gql(SIGN_IN, { input: { email: 5, password: 'x' } });
+    expect(wrongVariable.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'email' });
+    const missing = await t.gql(SIGN_IN, { input: { email: 'a@example.com' } });
+    expect(missing.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'password' });
     const parse = await t.gql(`mutation { createUser(`, {}, { token: admin });
     expect(errorCode(parse)).toBe('BAD_USER_INPUT');
     const unknownField = await t.gql(`{ nope }`, {}, { token: admin });

@@ -47,6 +47,25 @@ function httpStatusCode(status: number): ErrorCode {
 }
 
 /**
+ * The input field graphql-js names in a coercion or validation message, so
+ * that a wrong type answers like a wrong value: BAD_USER_INPUT with `field`.
+ * The innermost name wins ("input.code" → "code").
+ */
+export function fieldOf(message: string): string | undefined {
+  const patterns = [
+    /Field "(?:\w+\.)?(\w+)" (?:of required type .* was not provided|is not defined by type)/,
+    /got invalid value .*? at "([\w.[\]]+)"/,
+    /Variable "\$(\w+)" (?:of required type|of non-null type|got invalid value)/,
+    /argument "(\w+)" of type .* is required/,
+  ];
+  for (const pattern of patterns) {
+    const match = pattern.exec(message);
+    if (match) return match[1].replace(/\[\d+\]/g, '').split('.').pop();
+  }
+  return undefined;
+}
+
+/**
  * The one mapping from whatever was thrown to what a client sees: a message
  * and `extensions.code` from the contract, plus retryAfterSeconds /
  * attemptsRemaining / field where they apply. Nothing else leaks: no stack,
@@ -82,7 +101,8 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const apolloCode = formatted.extensions?.code;
   if (typeof apolloCode === 'string' && REQUEST_ERROR_CODES.has(apolloCode)) {
     // Malformed documents and variables: the client's fault, in the contract's terms.
-    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    const field = fieldOf(formatted.message);
+    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field && { field }) } };
   }
 
   // Anything else is a bug or an outage: log it whole, answer without details.

@@ -151,7 +151,11 @@ export class ChallengeService {
     const [policy, enabled] = await Promise.all([this.policies.get(), found?.primary ? found.isEnabled(userId) : found !== null]);
     const checked = this.checkBeforeAttempt(found, request, enabled, policy);
     if (checked instanceof DomainException) {
-      await this.attempts.assertNoWait(userId, policy);
+      await this.attempts.assertNoWait(userId, policy).catch(async (error: unknown) => {
+        // Locked out meanwhile (another session's fifth failure): this pending sign-in ends too.
+        if (error instanceof DomainException && error.code === ErrorCode.ACCOUNT_LOCKED) await this.lockOut(userId, sessionId);
+        throw error;
+      });
       throw checked;
     }
     const { handler, code } = checked;
