@@ -1,5 +1,5 @@
 import { Clock } from '@app/clock';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { RETENTION_RULES, RetentionRule } from './retention.rules';
@@ -20,7 +20,7 @@ const FIRST_PASS_DELAY_MS = 60_000;
  * holds locks that a sign-in would wait on.
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Retention');
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
@@ -36,7 +36,8 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
     if (this.config.retentionIntervalMinutes > 0) this.schedule(FIRST_PASS_DELAY_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops, and waits for a pass in progress to end its batch (the database is still open here). */
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
