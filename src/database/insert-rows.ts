@@ -1,4 +1,4 @@
-import { ObjectLiteral, Repository } from 'typeorm';
+import { ObjectLiteral, QueryFailedError, Repository } from 'typeorm';
 import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 
 /**
@@ -11,4 +11,19 @@ export async function insertRows<T extends ObjectLiteral>(
   values: QueryDeepPartialEntity<T> | QueryDeepPartialEntity<T>[],
 ): Promise<void> {
   await repository.createQueryBuilder().insert().values(values).updateEntity(false).execute();
+}
+
+/**
+ * Inserts a row that parallel requests may be creating too (a counter, a
+ * bookkeeping row): false when the INSERT failed because one of them got
+ * there first, and the caller reads the row again.
+ */
+export async function insertIfAbsent<T extends ObjectLiteral>(repository: Repository<T>, values: QueryDeepPartialEntity<T>): Promise<boolean> {
+  try {
+    await insertRows(repository, values);
+    return true;
+  } catch (error) {
+    if (error instanceof QueryFailedError) return false;
+    throw error;
+  }
 }

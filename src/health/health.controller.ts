@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/access.decorators';
+import { describeError } from '../common/errors/describe-error';
 
 /** A part of the service that reports its state on /health without failing it (mail). */
 export interface HealthIndicator {
@@ -42,7 +43,7 @@ export class HealthController {
       database = { status: 'up', type: this.dataSource.options.type };
     } catch (error) {
       // The driver's message may name hosts and users: it goes to the log, not to whoever asks.
-      this.logger.error(`Database check failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Database check failed: ${describeError(error)}`);
       database = { status: 'down', error: 'unreachable' };
     }
     const body: Record<string, unknown> = { status: database.status === 'up' ? 'ok' : 'error', database };
@@ -50,7 +51,7 @@ export class HealthController {
       try {
         body[indicator.name] = await indicator.check();
       } catch (error) {
-        this.logger.error(`Health check "${indicator.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(`Health check "${indicator.name}" failed: ${describeError(error)}`);
         body[indicator.name] = { status: 'unknown', error: 'check failed' };
       }
     }

@@ -14,6 +14,7 @@ import { LoginThrottleService } from './login-throttle.service';
 import { AuthPayloadModel } from './models/auth-payload.model';
 import { SessionsService } from './sessions.service';
 import { SignInContext, SignInFlow } from './sign-in-flow';
+import { describeError } from '../../common/errors/describe-error';
 
 /** A client the user fully signed in from within this many days is "known" to the sign-in throttle. */
 const KNOWN_CLIENT_DAYS = 90;
@@ -60,7 +61,7 @@ export class AuthService {
     // The right password clears the throttle whatever comes next (a lockout, a challenge), side by side with
     // it: best effort, since what the flow did (a rotated device token, a mailed code) must reach the client.
     const [, payload] = await Promise.all([
-      this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describe(error)}`)),
+      this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describeError(error)}`)),
       this.flow ? this.flow.afterPassword(user, context) : this.openAuthenticated(user, context.client),
     ]);
     return payload;
@@ -105,10 +106,6 @@ export class AuthService {
     await this.events.record({ type: SecurityEventType.PASSWORD_CHANGED, userId, client });
     return true;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs `load` at most once; later calls share its answer. */

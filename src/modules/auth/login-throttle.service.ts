@@ -2,11 +2,11 @@ import { addMinutes, addSeconds, Clock, secondsUntil } from '@app/clock';
 import { KeyedHasher } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { LoginThrottleEntity } from './entities/login-throttle.entity';
-import { insertRows } from '../../database/insert-rows';
+import { insertIfAbsent } from '../../database/insert-rows';
 
 /** Failures older than this are forgotten: the count starts again. */
 const FAILURE_WINDOW_MINUTES = 15;
@@ -32,17 +32,19 @@ type Scope = keyof typeof RULES;
  * allowance, then doubling from one second up to the cap (the last step holds
  * for every higher count).
  */
-function delaySteps(scope: Scope): Array<[number, number]> {
-  const { freeFailures, maxDelaySeconds } = RULES[scope];
+function delayStepsOf({ freeFailures, maxDelaySeconds }: (typeof RULES)[Scope]): Array<[number, number]> {
   const steps: Array<[number, number]> = [];
   for (let doubling = 0; 2 ** doubling < maxDelaySeconds; doubling++) steps.push([freeFailures + doubling, 2 ** doubling]);
   steps.push([freeFailures + steps.length, maxDelaySeconds]);
   return steps;
 }
 
+/** Worked out once: every try builds its UPDATE from these. */
+const DELAY_STEPS: Record<Scope, Array<[number, number]>> = { account: delayStepsOf(RULES.account), ip: delayStepsOf(RULES.ip) };
+
 /** The wait after the `count`-th try, in JS (for a new key); the UPDATE computes the same from the same steps in SQL. */
 function delayForCount(scope: Scope, count: number): number {
-  const steps = delaySteps(scope);
+  const steps = DELAY_STEPS[scope];
   if (count < steps[0][0]) return 0;
   return (steps.find(([stepCount]) => stepCount === count) ?? steps[steps.length - 1])[1];
 }
@@ -125,12 +127,7 @@ export class LoginThrottleService {
       if (row) continue; // its delay ended between the two statements
       const delay = delayForCount(scope, 1);
       const blockedUntil = delay > 0 ? addSeconds(now, delay) : null;
-      try {
-        await insertRows(this.throttles, { throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil });
-        return;
-      } catch (error) {
-        if (!(error instanceof QueryFailedError)) throw error;
-      }
+      if (await insertIfAbsent(this.throttles, { throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil })) return;
     }
     throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many sign-in attempts at once. Try again in a second.', { retryAfterSeconds: 1 });
   }
@@ -143,7 +140,7 @@ export class LoginThrottleService {
    */
   private async incrementUnlessBlocked(scope: Scope, key: string, now: Date): Promise<boolean> {
     const newCount = '(CASE WHEN lastFailureAt < :windowStart THEN 1 ELSE failures + 1 END)';
-    const steps = delaySteps(scope);
+    const steps = DELAY_STEPS[scope];
     const parameters: Record<string, unknown> = { key, now, windowStart: addMinutes(now, -FAILURE_WINDOW_MINUTES) };
     const branches = steps.slice(0, -1).map(([count, seconds], index) => {
       parameters[`until${index}`] = addSeconds(now, seconds);

@@ -1,13 +1,13 @@
 import { addMinutes, addSeconds, Clock, secondsUntil } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { minutesInWords, tryAgainIn } from './duration-words';
 import { TwoFactorAttemptsEntity } from './entities/two-factor-attempts.entity';
-import { insertRows } from '../../database/insert-rows';
+import { insertIfAbsent } from '../../database/insert-rows';
 
 /** An in-flight claim lapses after this long (a request that crashed mid-check must not block the user). */
 const CLAIM_LEASE_SECONDS = 30;
@@ -91,24 +91,13 @@ export class AttemptsService {
    * the claim of each attempt is one UPDATE.
    */
   async create(userId: string): Promise<void> {
-    try {
-      await insertRows(this.attempts, { userId, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
-    } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error;
-    }
-  }
-
-  /** Seconds until the user's lockout ends, or 0. */
-  async lockedForSeconds(userId: string): Promise<number> {
-    const row = await this.attempts.findOneBy({ userId });
-    const now = this.clock.now();
-    return row?.lockedUntil && row.lockedUntil > now ? secondsUntil(row.lockedUntil, now) : 0;
+    await insertIfAbsent(this.attempts, { userId, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
   }
 
   /** ACCOUNT_LOCKED with retryAfterSeconds while the user is locked out. */
   async assertNotLocked(userId: string, policy: TwoFactorPolicy): Promise<void> {
-    const seconds = await this.lockedForSeconds(userId);
-    if (seconds > 0) throw lockedError(seconds, policy);
+    const { lockedForSeconds } = await this.snapshot(userId, policy);
+    if (lockedForSeconds > 0) throw lockedError(lockedForSeconds, policy);
   }
 
   /** ACCOUNT_LOCKED or TOO_MANY_ATTEMPTS (with retryAfterSeconds) while a lockout or cooldown runs. */

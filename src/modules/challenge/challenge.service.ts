@@ -2,7 +2,7 @@ import { addSeconds, Clock, secondsUntil } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { InjectRepository } from '@nestjs/typeorm';
-import { MoreThan, QueryFailedError, Repository } from 'typeorm';
+import { MoreThan, Repository } from 'typeorm';
 import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { TwoFactorMethod } from '../../common/auth/two-factor-method';
@@ -28,7 +28,7 @@ import { AttemptClaim, AttemptsService, AttemptsSnapshot, lockedError, LockoutSt
 import { CodeSendsService } from './code-sends.service';
 import { tryAgainIn } from './duration-words';
 import { TwoFactorChallengeEntity } from './entities/two-factor-challenge.entity';
-import { insertRows } from '../../database/insert-rows';
+import { insertIfAbsent, insertRows } from '../../database/insert-rows';
 
 /** Codes one pending sign-in may send (the first included), so resend cannot flood a mailbox. */
 export const MAX_SENDS_PER_CHALLENGE = 5;
@@ -132,10 +132,13 @@ export class ChallengeService {
 
   /** The challenge of a PENDING_TWO_FACTOR session (Session.challenge). */
   async describe(sessionId: string, userId: string, sessionExpiresAt: Date): Promise<TwoFactorChallengeModel> {
-    const policy = await this.policies.get();
-    const [row, methods] = await Promise.all([this.challenges.findOneBy({ sessionId, userId }), this.methodsOf(userId, policy)]);
+    const [row, policy, enabled] = await Promise.all([
+      this.challenges.findOneBy({ sessionId, userId }),
+      this.policies.get(),
+      this.status.enabledMethods(userId),
+    ]);
     // No row: a pending session opened some other way; nothing was sent for it yet.
-    return this.model(row ?? this.blankRow(sessionId, userId, this.clock.now(), sessionExpiresAt), userId, policy, methods);
+    return this.model(row ?? this.blankRow(sessionId, userId, this.clock.now(), sessionExpiresAt), userId, policy, this.methodsFrom(enabled, policy));
   }
 
   /**
@@ -281,10 +284,16 @@ export class ChallengeService {
     const { userId, sessionId } = principal;
     const session = await this.sessions.findLive(sessionId);
     if (!session || session.stage !== SessionStage.PENDING_TWO_FACTOR) throw new DomainException(ErrorCode.UNAUTHENTICATED);
-    const policy = await this.policies.get();
+    const [policy, counter, enabled, user] = await Promise.all([
+      this.policies.get(),
+      this.attempts.read(userId),
+      this.status.enabledMethods(userId),
+      this.users.getById(userId),
+    ]);
     // No code is mailed during a lockout.
-    await this.attempts.assertNotLocked(userId, policy);
-    const [methods, user] = await Promise.all([this.methodsOf(userId, policy), this.users.getById(userId)]);
+    const attempts = this.attempts.snapshotOf(counter, policy);
+    if (attempts.lockedForSeconds > 0) throw lockedError(attempts.lockedForSeconds, policy);
+    const methods = this.methodsFrom(enabled, policy);
     const row = await this.challengeRow(sessionId, userId, session.createdAt, session.expiresAt);
     const deliverer = this.deliverer(methods, row.deliveredMethod);
     if (!deliverer?.deliver) {
@@ -339,7 +348,7 @@ export class ChallengeService {
     }
     await this.challenges.update({ sessionId }, { sentTo: receipt.sentTo, deliveredMethod: deliverer.method });
     Object.assign(row, { lastSentAt: now, sendCount: row.sendCount + 1, sentTo: receipt.sentTo, deliveredMethod: deliverer.method });
-    return this.model(row, userId, policy, methods);
+    return this.model(row, userId, policy, methods, attempts);
   }
 
   /** Ends a pending sign-in; a code sent for it dies with it. */
@@ -423,11 +432,6 @@ export class ChallengeService {
    * allowed. A user whose methods are all disallowed still has 2FA: the
    * challenge offers the fallbacks (backup codes, an admin-issued code).
    */
-  async methodsOf(userId: string, policy: TwoFactorPolicy): Promise<UserMethods> {
-    return this.methodsFrom(await this.status.enabledMethods(userId), policy);
-  }
-
-  /** The handlers for what the user enabled, filtered and ordered by the policy. */
   methodsFrom(status: { methods: string[]; preferredMethod: string | null }, policy: TwoFactorPolicy): UserMethods {
     const enabled = status.methods
       .map((m) => this.registry.get(m))
@@ -469,11 +473,7 @@ export class ChallengeService {
     const existing = await this.challenges.findOneBy({ sessionId, userId });
     if (existing) return existing;
     const fresh = this.blankRow(sessionId, userId, createdAt, expiresAt);
-    try {
-      await insertRows(this.challenges, fresh);
-    } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error; // a parallel request made it
-    }
+    await insertIfAbsent(this.challenges, fresh); // or a parallel request made it
     const row = await this.challenges.findOneBy({ sessionId, userId });
     // Gone again: the sign-in was cancelled or finished meanwhile.
     if (!row) throw new DomainException(ErrorCode.UNAUTHENTICATED);

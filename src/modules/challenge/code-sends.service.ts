@@ -1,17 +1,16 @@
 import { addSeconds, Clock } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { TwoFactorCodeSendsEntity } from './entities/two-factor-code-sends.entity';
-import { insertRows } from '../../database/insert-rows';
+import { insertIfAbsent } from '../../database/insert-rows';
 
 /** Codes one user may be sent per hour, by sign-ins and resends together, across all their pending sign-ins. */
 export const CODE_SENDS_PER_HOUR = 10;
 const WINDOW_SECONDS = 3600;
 
-/** Why a send was not allowed: the hourly cap is reached; the window ends at `availableAt`. */
+/** A send was not allowed: the hourly cap is reached; the window ends at `availableAt`. */
 export interface SendRefusal {
-  reason: 'hourly';
   availableAt: Date;
 }
 
@@ -52,10 +51,10 @@ export class CodeSendsService {
         await this.create(userId);
         continue;
       }
-      return this.refusal(row, now) ?? { reason: 'hourly', availableAt: addSeconds(now, 1) };
+      return this.refusal(row, now) ?? { availableAt: addSeconds(now, 1) };
     }
     // The row could not be created: do not block the sign-in over bookkeeping, but send nothing.
-    return { reason: 'hourly', availableAt: addSeconds(now, 1) };
+    return { availableAt: addSeconds(now, 1) };
   }
 
   /** Gives back a send that did not happen (nothing was sent). */
@@ -80,16 +79,12 @@ export class CodeSendsService {
   private refusal(row: TwoFactorCodeSendsEntity, now: Date): SendRefusal | null {
     if (row.windowStartedAt && row.windowCount >= CODE_SENDS_PER_HOUR) {
       const windowEnd = addSeconds(row.windowStartedAt, WINDOW_SECONDS);
-      if (windowEnd > now) return { reason: 'hourly', availableAt: windowEnd };
+      if (windowEnd > now) return { availableAt: windowEnd };
     }
     return null;
   }
 
   private async create(userId: string): Promise<void> {
-    try {
-      await insertRows(this.sends, { userId, windowStartedAt: null, windowCount: 0 });
-    } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error; // a parallel request made it
-    }
+    await insertIfAbsent(this.sends, { userId, windowStartedAt: null, windowCount: 0 });
   }
 }

@@ -6,6 +6,7 @@ import { SECURITY_EVENT_RECORDED, SecurityEventRecorded } from '../security-even
 import { UsersService } from '../users/users.service';
 import { MailService } from './mail.service';
 import { MailContext, MailTemplateName } from './mail.types';
+import { describeError } from '../../common/errors/describe-error';
 
 /** The events a user is told about by email, and the notice for each. */
 export const NOTICE_TEMPLATES: Readonly<Record<string, MailTemplateName>> = {
@@ -48,7 +49,7 @@ export class MailNoticesListener {
       if (!user) return;
       await this.mail.enqueue({ to: user.email, template, context: await this.contextFor(event), userId: user.id, expiresAt: null });
     } catch (error) {
-      this.logger.error(`Could not queue the ${template} notice for event ${event.id}: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Could not queue the ${template} notice for event ${event.id}: ${describeError(error)}`);
     }
   }
 

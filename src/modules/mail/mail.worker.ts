@@ -12,6 +12,7 @@ import { MailOutboxEntity, MailOutboxStatus } from './entities/mail-outbox.entit
 import { MailDeliveryError, MailTransport } from './mail-transport.service';
 import { outboxSealContext, QueuedMailBody } from './mail.service';
 import { MailRenderer, RenderedMail } from './templates/mail-renderer';
+import { describeError } from '../../common/errors/describe-error';
 
 /** How long a claim holds a row; far above the bounded send time, so a live instance never loses its row. */
 export const CLAIM_LEASE_SECONDS = 120;
@@ -86,7 +87,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     this.timer = setTimeout(() => {
       this.timer = null;
       this.current = this.runOnce()
-        .catch((error: unknown) => this.logger.error(`Mail worker pass failed: ${describe(error)}`))
+        .catch((error: unknown) => this.logger.error(`Mail worker pass failed: ${describeError(error)}`))
         .finally(() => {
           this.current = null;
           this.schedule(this.config.mailPollMs);
@@ -156,14 +157,14 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
       rendered = this.renderer.render(body.template, body.context);
     } catch (error) {
       // Cannot get better by waiting (e.g. a template removed since it was queued).
-      await this.failed(row, body, `Could not render the message: ${describe(error)}`, true);
+      await this.failed(row, body, `Could not render the message: ${describeError(error)}`, true);
       return;
     }
     try {
       await this.transport.send({ to: body.to, ...rendered });
     } catch (error) {
       if (error instanceof MailDeliveryError) await this.failed(row, body, error.message, error.permanent);
-      else await this.failed(row, body, `Could not send: ${describe(error)}`, false);
+      else await this.failed(row, body, `Could not send: ${describeError(error)}`, false);
       return;
     }
     const sent = await this.outbox.update(
@@ -237,7 +238,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     try {
       await this.events.record({ type, userId: row.userId, details: { messageId: row.id, ...details } });
     } catch (error) {
-      this.logger.error(`Could not record ${type} for message ${row.id}: ${describe(error)}`);
+      this.logger.error(`Could not record ${type} for message ${row.id}: ${describeError(error)}`);
     }
   }
 
@@ -247,8 +248,4 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     await this.outbox.delete({ status: In([MailOutboxStatus.SENT]), sentAt: LessThan(before) });
     await this.outbox.delete({ status: In([MailOutboxStatus.DROPPED, MailOutboxStatus.FAILED]), finishedAt: LessThan(before) });
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

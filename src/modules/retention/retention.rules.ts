@@ -17,12 +17,12 @@ export const THROTTLE_IDLE_DAYS = 7;
 export const EXPIRED_GRACE_DAYS = 1;
 
 /**
- * Rows that no request can use any more, table by table. `where` is SQL over
- * the alias `row`; a rule with no `where` (retention turned off) is skipped.
- * Every condition is on an indexed column, or on a table that stays small.
+ * Rows that no request can use any more, table by table. `where` is SQL
+ * over the alias `row`; a rule whose `where` is null (retention turned off)
+ * is skipped. Every condition is on an indexed column, or on a table that
+ * stays small.
  */
 export interface RetentionRule {
-  name: string;
   entity: EntityTarget<ObjectLiteral>;
   where(now: Date, config: AppConfig): { sql: string; parameters: Record<string, unknown> } | null;
 }
@@ -31,15 +31,14 @@ const expiredBefore = (now: Date) => ({ sql: 'row.expiresAt < :cutoff', paramete
 
 export const RETENTION_RULES: RetentionRule[] = [
   // A revoked session's expiresAt is never later than its absolute limit, so it goes too.
-  { name: 'sessions', entity: SessionEntity, where: expiredBefore },
-  { name: 'two_factor_challenges', entity: TwoFactorChallengeEntity, where: expiredBefore },
-  { name: 'email_codes', entity: EmailCodeEntity, where: expiredBefore },
-  { name: 'two_factor_enrollments', entity: PendingEnrollmentEntity, where: expiredBefore },
-  { name: 'admin_backup_codes', entity: AdminBackupCodeEntity, where: expiredBefore },
-  { name: 'trusted_devices', entity: TrustedDeviceEntity, where: expiredBefore },
+  { entity: SessionEntity, where: expiredBefore },
+  { entity: TwoFactorChallengeEntity, where: expiredBefore },
+  { entity: EmailCodeEntity, where: expiredBefore },
+  { entity: PendingEnrollmentEntity, where: expiredBefore },
+  { entity: AdminBackupCodeEntity, where: expiredBefore },
+  { entity: TrustedDeviceEntity, where: expiredBefore },
   {
     // Keys unused for a week: a user who signs in weekly keeps a row, so their sign-in is one UPDATE, not an INSERT.
-    name: 'login_throttles',
     entity: LoginThrottleEntity,
     where: (now) => ({
       sql: 'row.lastFailureAt < :idleSince AND (row.blockedUntil IS NULL OR row.blockedUntil <= :now)',
@@ -47,7 +46,6 @@ export const RETENTION_RULES: RetentionRule[] = [
     }),
   },
   {
-    name: 'security_events',
     entity: SecurityEventEntity,
     where: (now, config) =>
       config.auditRetentionDays === 0 ? null : { sql: 'row.createdAt < :cutoff', parameters: { cutoff: addDays(now, -config.auditRetentionDays) } },

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { RETENTION_RULES, RetentionRule } from './retention.rules';
+import { describeError } from '../../common/errors/describe-error';
 
 /** Rows deleted per statement: short statements, short row locks. */
 const BATCH_SIZE = 500;
@@ -50,7 +51,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     const deleted: Record<string, number> = {};
     for (const rule of RETENTION_RULES) {
       const count = await this.prune(rule, now);
-      if (count > 0) deleted[rule.name] = count;
+      if (count > 0) deleted[this.dataSource.getMetadata(rule.entity).tableName] = count;
     }
     if (Object.keys(deleted).length > 0) this.logger.log(`Deleted rows past retention: ${JSON.stringify(deleted)}`);
     return deleted;
@@ -88,7 +89,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     this.timer = setTimeout(() => {
       this.timer = null;
       this.current = this.runOnce()
-        .catch((error: unknown) => this.logger.error(`Retention pass failed: ${error instanceof Error ? error.message : String(error)}`))
+        .catch((error: unknown) => this.logger.error(`Retention pass failed: ${describeError(error)}`))
         .finally(() => {
           this.current = null;
           if (!this.stopped) this.schedule(this.config.retentionIntervalMinutes * 60_000);

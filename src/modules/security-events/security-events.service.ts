@@ -1,4 +1,4 @@
-import { Clock } from '@app/clock';
+import { addDays, Clock } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -60,7 +60,7 @@ export class SecurityEventsService {
    * days only, however many failures an attacker adds.
    */
   async signedInFrom(userId: string, ip: string, days: number): Promise<boolean> {
-    const since = new Date(this.clock.now().getTime() - days * 24 * 3600 * 1000);
+    const since = addDays(this.clock.now(), -days);
     return this.events.existsBy({ userId, ip, type: SecurityEventType.SIGN_IN_SUCCEEDED, createdAt: MoreThanOrEqual(since) });
   }
 
