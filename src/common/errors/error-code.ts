@@ -16,6 +16,10 @@ export enum ErrorCode {
   BAD_USER_INPUT = 'BAD_USER_INPUT',
   NOT_FOUND = 'NOT_FOUND',
   RATE_LIMITED = 'RATE_LIMITED',
+  ACCOUNT_DISABLED = 'ACCOUNT_DISABLED',
+  REAUTHENTICATION_REQUIRED = 'REAUTHENTICATION_REQUIRED',
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
@@ -54,6 +58,14 @@ export function defaultMessage(code: ErrorCode): string {
       return 'Not found.';
     case ErrorCode.RATE_LIMITED:
       return 'Too many requests. Please slow down.';
+    case ErrorCode.ACCOUNT_DISABLED:
+      return 'This account has been disabled. Contact your administrator.';
+    case ErrorCode.REAUTHENTICATION_REQUIRED:
+      return 'Enter your password again to make this change.';
+    case ErrorCode.GRAPHQL_PARSE_FAILED:
+      return 'The GraphQL document does not parse.';
+    case ErrorCode.GRAPHQL_VALIDATION_FAILED:
+      return 'The GraphQL document asks for something this server does not have.';
     case ErrorCode.INTERNAL_SERVER_ERROR:
       return 'Internal server error.';
     default: {
