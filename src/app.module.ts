@@ -17,14 +17,17 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
+import { JsonScalar } from './graphql/json.scalar';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BackupCodesModule } from './modules/backup-codes/backup-codes.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module';
 import { MailModule } from './modules/mail/mail.module';
-import { MethodsModule } from './modules/methods/methods.module';
+import { AuthenticatorMethodModule } from './modules/methods/authenticator/authenticator-method.module';
+import { EmailMethodModule } from './modules/methods/email/email-method.module';
 import { PolicyAdminModule } from './modules/policy/policy-admin.module';
 import { PolicyModule } from './modules/policy/policy.module';
 import { RetentionModule } from './modules/retention/retention.module';
@@ -83,11 +86,14 @@ export class AppModule {
         SecurityEventsModule,
         PolicyModule,
         MailModule,
-        MethodsModule,
         UsersModule,
         AuthModule,
         EnrollmentModule,
         ChallengeModule,
+        // The built-in methods, plugged in like an integrator's.
+        EmailMethodModule,
+        AuthenticatorMethodModule,
+        BackupCodesModule,
         TrustedDevicesModule,
         PolicyAdminModule,
         RetentionModule,
@@ -97,6 +103,7 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        JsonScalar,
       ],
     };
   }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '../src/common/auth/role';
 import { DomainException } from '../src/common/errors/domain.exception';
-import { AttemptsService } from '../src/modules/challenge/attempts.service';
+import { AttemptsService } from '../src/modules/attempts/attempts.service';
 import { PolicyService } from '../src/modules/policy/policy.service';
 import { TwoFactorPolicy } from '../src/modules/policy/policy.types';
 import { UsersService } from '../src/modules/users/users.service';

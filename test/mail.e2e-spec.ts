@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MailOutboxEntity } from '../src/modules/mail/entities/mail-outbox.entity';
 import { MailService } from '../src/modules/mail/mail.service';
 import { OutgoingMail } from '../src/modules/mail/mail.types';
-import { SecurityEventsService } from '../src/modules/security-events/security-events.service';
+import { EventBus } from '../src/modules/events/event-bus';
 import { adminToken, createUser, errorCode, startTestApp, TestApp } from './support/app';
 import { sixDigitCode, TestSmtpServer } from './support/smtp';
 
@@ -191,15 +191,15 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
 
   it('security events queue a notice to the user; recording never fails because of mail', async () => {
     const since = fallback.messages.length;
-    const events = t.app.get(SecurityEventsService);
-    await events.record({ type: 'METHOD_ENABLED', userId, details: { method: 'AUTHENTICATOR_APP' } });
+    const events = t.app.get(EventBus);
+    await events.publish({ type: 'METHOD_ENABLED', userId, details: { method: 'AUTHENTICATOR_APP' } });
     const notice = await fallback.waitFor('mail-user@example.com', { since });
     expect(notice.subject).toBe(`${APP_NAME}: two-factor authentication turned on`);
     expect(notice.text).toContain('with an authenticator app was turned on');
     expect(notice.text).not.toMatch(/\b\d{6}\b/);
     // Unknown user, event without a notice: nothing queued, nothing thrown.
-    await events.record({ type: 'METHOD_DISABLED', userId: '00000000-0000-0000-0000-000000000000' });
-    await events.record({ type: 'SIGN_IN_SUCCEEDED', userId });
+    await events.publish({ type: 'METHOD_DISABLED', userId: '00000000-0000-0000-0000-000000000000' });
+    await events.publish({ type: 'SIGN_IN_SUCCEEDED', userId });
   });
 
   it('sendTestEmail sends at once through SMTP_URL', async () => {

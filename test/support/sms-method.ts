@@ -16,8 +16,9 @@ import { addMinutes } from '@app/clock';
 import { randomDigits } from '@app/crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { registerTwoFactorMethodName } from '../../src/common/auth/two-factor-method';
-import { EnableMethodResult, EnrollmentService } from '../../src/modules/enrollment/enrollment.service';
+import { EnableMethodResult, MethodActivation } from '../../src/modules/enrollment/method-activation.service';
 import { EnrollmentModule } from '../../src/modules/enrollment/enrollment.module';
+import { MethodsModule } from '../../src/modules/methods/methods.module';
 import { normalizeSixDigitCode } from '../../src/modules/methods/six-digit-code';
 import {
   CancelRequest,
@@ -109,16 +110,16 @@ export class SmsMethodHandler implements TwoFactorMethodHandler {
 export class SmsEnrollment {
   constructor(
     private readonly handler: SmsMethodHandler,
-    private readonly enrollment: EnrollmentService,
+    private readonly enrollment: MethodActivation,
   ) {}
 
   enable(userId: string, phone: string): Promise<EnableMethodResult> {
-    return this.enrollment.enableMethod({ userId, method: SMS, client: null, within: async () => this.handler.setPhone(userId, phone) });
+    return this.enrollment.enable({ userId, method: SMS, client: null, within: async () => this.handler.setPhone(userId, phone) });
   }
 }
 
 @Module({
-  imports: [EnrollmentModule],
+  imports: [EnrollmentModule, MethodsModule],
   providers: [SmsOutbox, SmsMethodHandler, SmsEnrollment],
   exports: [SmsOutbox, SmsMethodHandler, SmsEnrollment],
 })

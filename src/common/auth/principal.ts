@@ -9,4 +9,6 @@ export interface Principal {
   userId: string;
   email: string;
   role: Role;
+  /** When the user last entered the password or a second factor in this session (recent authentication). */
+  verifiedAt: Date | null;
 }

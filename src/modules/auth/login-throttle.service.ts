@@ -5,8 +5,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
-import { LoginThrottleEntity } from './entities/login-throttle.entity';
+import { conditionalUpdate } from '../../database/conditional-update';
 import { insertIfAbsent } from '../../database/insert-rows';
+import { LoginThrottleEntity } from './entities/login-throttle.entity';
 
 /** Failures older than this are forgotten: the count starts again. */
 const FAILURE_WINDOW_MINUTES = 15;
@@ -106,13 +107,7 @@ export class LoginThrottleService {
   async succeeded(claim: ThrottleClaim): Promise<void> {
     await Promise.all([
       this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null }),
-      claim.ip &&
-        this.throttles
-          .createQueryBuilder()
-          .update()
-          .set({ failures: () => 'failures - 1' })
-          .where('throttleKey = :key AND failures > 0', { key: claim.ip })
-          .execute(),
+      claim.ip && conditionalUpdate(this.throttles, { set: { failures: () => 'failures - 1' }, where: 'throttleKey = :key AND failures > 0', parameters: { key: claim.ip } }),
     ]);
   }
 
@@ -134,9 +129,8 @@ export class LoginThrottleService {
 
   /**
    * One statement: count the try and set the delay that follows from the new
-   * count, unless the key is in its delay now. `blockedUntil` is assigned
-   * first and every expression reads only the old row, so the result is the
-   * same on MySQL (which applies SET items left to right) and on SQLite.
+   * count, unless the key is in its delay now. Every expression reads the old
+   * row (conditionalUpdate orders them so), on MySQL as on SQLite.
    */
   private async incrementUnlessBlocked(scope: Scope, key: string, now: Date): Promise<boolean> {
     const newCount = '(CASE WHEN lastFailureAt < :windowStart THEN 1 ELSE failures + 1 END)';
@@ -148,14 +142,12 @@ export class LoginThrottleService {
     });
     parameters.untilMax = addSeconds(now, steps[steps.length - 1][1]);
     const blockedUntil = `CASE WHEN ${newCount} < ${steps[0][0]} THEN NULL ${branches.join(' ')} ELSE :untilMax END`;
-    const result = await this.throttles
-      .createQueryBuilder()
-      .update()
-      .set({ blockedUntil: () => blockedUntil, failures: () => newCount, lastFailureAt: () => ':now' })
-      .where('throttleKey = :key AND (blockedUntil IS NULL OR blockedUntil <= :now)')
-      .setParameters(parameters)
-      .execute();
-    return (result.affected ?? 0) > 0;
+    const counted = await conditionalUpdate(this.throttles, {
+      set: { lastFailureAt: () => ':now', failures: () => newCount, blockedUntil: () => blockedUntil },
+      where: 'throttleKey = :key AND (blockedUntil IS NULL OR blockedUntil <= :now)',
+      parameters,
+    });
+    return counted > 0;
   }
 
   private limited(until: Date, now: Date): DomainException {

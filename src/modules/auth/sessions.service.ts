@@ -3,7 +3,7 @@ import { KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { IsNull, MoreThan, Not, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import { In, IsNull, MoreThan, Not, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
@@ -32,7 +32,8 @@ export class SessionsService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async open(userId: string, stage: SessionStage, client: ClientInfo): Promise<OpenedSession> {
+  /** Every session is opened right after the user proved something (a password, a factor): verified now. */
+  async open(userId: string, stage: SessionStage, client: ClientInfo | null): Promise<OpenedSession> {
     const now = this.clock.now();
     const token = randomToken();
     const absolute =
@@ -47,8 +48,9 @@ export class SessionsService {
       expiresAt,
       absoluteExpiresAt: absolute,
       revokedAt: null,
-      ip: client.ip,
-      userAgent: client.userAgent,
+      verifiedAt: now,
+      ip: client?.ip ?? null,
+      userAgent: client?.userAgent ?? null,
     });
     await insertRows(this.sessions, session);
     return { token, session };
@@ -69,6 +71,7 @@ export class SessionsService {
       userId: user.id,
       email: user.email,
       role: user.role,
+      verifiedAt: session.verifiedAt,
     };
   }
 
@@ -83,14 +86,17 @@ export class SessionsService {
     /** The token's digest under the current key, then under APP_SECRET_PREVIOUS (sessions opened before a rotation). */
     tokenHashes: string[],
     now: Date,
-  ): Promise<{ session: Pick<SessionEntity, 'id' | 'stage' | 'expiresAt' | 'absoluteExpiresAt'>; user: Pick<UserEntity, 'id' | 'email' | 'role'> } | null> {
+  ): Promise<{
+    session: Pick<SessionEntity, 'id' | 'stage' | 'expiresAt' | 'absoluteExpiresAt' | 'verifiedAt'>;
+    user: Pick<UserEntity, 'id' | 'email' | 'role'>;
+  } | null> {
     const sessions = this.sessions.metadata;
     const users = this.sessions.manager.connection.getMetadata(UserEntity);
     const driver = this.sessions.manager.connection.driver;
     const column = (name: string) => sessions.findColumnWithPropertyName(name)!;
     const rows: Array<Record<string, unknown>> = await this.sessions.query(
       `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
-              u.id AS userId, u.email AS email, u.role AS role
+              s.verifiedAt AS verifiedAt, u.id AS userId, u.email AS email, u.role AS role
          FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
         WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ?`,
       [...tokenHashes, driver.preparePersistentValue(now, column('expiresAt'))],
@@ -103,6 +109,7 @@ export class SessionsService {
         stage: row.stage as SessionStage,
         expiresAt: driver.prepareHydratedValue(row.expiresAt, column('expiresAt')) as Date,
         absoluteExpiresAt: driver.prepareHydratedValue(row.absoluteExpiresAt, column('absoluteExpiresAt')) as Date,
+        verifiedAt: row.verifiedAt == null ? null : (driver.prepareHydratedValue(row.verifiedAt, column('verifiedAt')) as Date),
       },
       user: { id: row.userId as string, email: row.email as string, role: row.role as UserEntity['role'] },
     };
@@ -128,10 +135,16 @@ export class SessionsService {
     return result.affected ?? 0;
   }
 
-  /** Ends every live session of the user at this stage (e.g. all pending sign-ins at a lockout). Returns how many. */
-  async revokeStageForUser(userId: string, stage: SessionStage): Promise<number> {
-    const result = await this.sessions.update({ userId, stage, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
+  /** Ends every live pending session of the user (both pending stages: a lockout ends every sign-in in progress). Returns how many. */
+  async revokePendingForUser(userId: string): Promise<number> {
+    const pending = In([SessionStage.PENDING_TWO_FACTOR, SessionStage.PENDING_ENROLLMENT]);
+    const result = await this.sessions.update({ userId, stage: pending, revokedAt: IsNull() }, { revokedAt: this.clock.now() });
     return result.affected ?? 0;
+  }
+
+  /** The user just entered their password again in this session: it counts as recently authenticated. */
+  async markVerified(sessionId: string): Promise<void> {
+    await this.sessions.update({ id: sessionId, revokedAt: IsNull() }, { verifiedAt: this.clock.now() });
   }
 
   /**

@@ -11,8 +11,8 @@ export interface SignInContext {
 /**
  * What happens once the password is right: which stage the new session gets
  * (AUTHENTICATED, PENDING_TWO_FACTOR with a challenge, PENDING_ENROLLMENT).
- * The challenge module provides it; without one, every sign-in is
- * AUTHENTICATED. Same-named injection token.
+ * The challenge module provides it, and its signIn mutation runs it after
+ * AuthService.signIn checked the password. Same-named injection token.
  */
 export interface SignInFlow {
   afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel>;

@@ -1,7 +1,9 @@
 import { normalizeBackupCode } from '@app/crypto';
 import { Injectable } from '@nestjs/common';
 import { TwoFactorMethod } from '../../common/auth/two-factor-method';
+import { EventBus } from '../events/event-bus';
 import { TwoFactorMethodHandler, VerificationOutcome, VerificationRequest } from '../methods/two-factor-method.handler';
+import { SecurityEventType } from '../security-events/security-event-type';
 import { BackupCodesService } from './backup-codes.service';
 
 /**
@@ -14,7 +16,10 @@ export class BackupCodeMethodHandler implements TwoFactorMethodHandler {
   readonly method = TwoFactorMethod.BACKUP_CODE;
   readonly primary = false;
 
-  constructor(private readonly codes: BackupCodesService) {}
+  constructor(
+    private readonly codes: BackupCodesService,
+    private readonly events: EventBus,
+  ) {}
 
   isEnabled(userId: string): Promise<boolean> {
     return this.codes.hasUsable(userId);
@@ -25,14 +30,27 @@ export class BackupCodeMethodHandler implements TwoFactorMethodHandler {
     return normalizeBackupCode(input);
   }
 
-  /** Accepted details say which kind was used: { adminIssued: false } or { adminIssued: true, issuedBy }. */
+  /**
+   * One of the user's own codes, else the admin-issued one. A spent code is
+   * recorded as BACKUP_CODE_USED (an admin-issued one names its admin as the
+   * actor); an admin-issued code never makes the device trusted.
+   */
   async verify(request: VerificationRequest): Promise<VerificationOutcome> {
-    if (await this.codes.consumeOwn(request.userId, request.code, request.now)) {
-      return { status: 'accepted', details: { adminIssued: false } };
+    const { userId, client } = request;
+    if (await this.codes.consumeOwn(userId, request.code, request.now)) {
+      await this.events.publish({ type: SecurityEventType.BACKUP_CODE_USED, userId, client, details: { method: this.method, adminIssued: false } });
+      return { status: 'accepted' };
     }
-    const admin = await this.codes.consumeAdmin(request.userId, request.code, request.now);
-    if (admin.status === 'accepted') return { status: 'accepted', details: { adminIssued: true, issuedBy: admin.issuedBy } };
-    return admin;
+    const admin = await this.codes.consumeAdmin(userId, request.code, request.now);
+    if (admin.status !== 'accepted') return admin;
+    await this.events.publish({
+      type: SecurityEventType.BACKUP_CODE_USED,
+      userId,
+      actorId: admin.issuedBy,
+      client,
+      details: { method: this.method, adminIssued: true, issuedBy: admin.issuedBy },
+    });
+    return { status: 'accepted', trustsDevice: false };
   }
 
   async disable(userId: string): Promise<void> {

@@ -6,8 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, IsNull, MoreThan, Repository } from 'typeorm';
 import { ClientInfo } from '../../common/http/request-context';
 import { PolicyService } from '../policy/policy.service';
-import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
+import { BackupCodeIssued } from '../events/domain-events';
+import { EventBus } from '../events/event-bus';
 import { UsersService } from '../users/users.service';
 import { AdminBackupCodeEntity } from './entities/admin-backup-code.entity';
 import { BackupCodeEntity } from './entities/backup-code.entity';
@@ -31,7 +33,7 @@ export class BackupCodesService {
     private readonly hasher: KeyedHasher,
     private readonly users: UsersService,
     private readonly policy: PolicyService,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -83,6 +85,8 @@ export class BackupCodesService {
    * any earlier one. The user's methods stay as they are.
    */
   async issueAdminCode(userId: string, actorId: string, client: ClientInfo): Promise<{ code: string; expiresAt: Date }> {
+    // An admin who lost their own factor asks another admin (or the operator's --reset-2fa): never themselves.
+    if (userId === actorId) throw new DomainException(ErrorCode.FORBIDDEN, 'An admin cannot issue a backup code for their own account: ask another admin.');
     const user = await this.users.getById(userId);
     const { adminBackupCodeTtlMinutes } = await this.policy.get();
     const now = this.clock.now();
@@ -101,13 +105,7 @@ export class BackupCodesService {
       },
       ['userId'],
     );
-    await this.events.record({
-      type: SecurityEventType.BACKUP_CODE_ISSUED,
-      userId: user.id,
-      actorId,
-      client,
-      details: { expiresInMinutes: adminBackupCodeTtlMinutes },
-    });
+    await this.events.publish(new BackupCodeIssued({ userId: user.id, actorId, client, details: { expiresInMinutes: adminBackupCodeTtlMinutes } }));
     return { code, expiresAt };
   }
 
@@ -129,7 +127,7 @@ export class BackupCodesService {
     return (result.affected ?? 0) === 1 ? { status: 'accepted', issuedBy: row.issuedBy } : { status: 'refused' };
   }
 
-  /** Deletes the user's own codes and any admin-issued code (last method off, admin reset). */
+  /** Deletes the user's own codes and any admin-issued code (last method off, admin reset): no gap locks under READ COMMITTED. */
   async deleteAll(userId: string, manager?: EntityManager): Promise<void> {
     const m = manager ?? this.codes.manager;
     await m.getRepository(BackupCodeEntity).delete({ userId });

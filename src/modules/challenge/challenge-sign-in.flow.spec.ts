@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Role } from '../../common/auth/role';
-import { TwoFactorStatusService } from '../enrollment/two-factor-status.service';
 import { PolicyService } from '../policy/policy.service';
 import { DEFAULT_POLICY, TwoFactorFrequency, TwoFactorRequirement } from '../policy/policy.types';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
-import { AttemptsService } from './attempts.service';
+import { AttemptsService } from '../attempts/attempts.service';
+import { SessionIssuer } from '../auth/session-issuer.service';
+import { ChallengeBegin } from './challenge-begin.service';
 import { ChallengeSignInFlow } from './challenge-sign-in.flow';
-import { ChallengeService, UserMethods } from './challenge.service';
+import { ChallengeMethods, UserMethods } from './offered-methods';
 
 const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntity;
 const client = { ip: '127.0.0.1', userAgent: 'test' };
@@ -21,9 +22,10 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
     updatedAt: new Date(0),
   };
   const challenge = {
-    methodsFrom: vi.fn(() => options.methods ?? { enabled: [], primaries: [], preferred: null }),
-    openEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
-    openAuthenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
+    of: vi.fn(() => options.methods ?? { enabled: [], primaries: [], preferred: null }),
+    enabled: vi.fn(async () => ({ methods: [], preferredMethod: null })),
+    pendingEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
+    authenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
     begin: vi.fn(async () => ({ stage: 'PENDING_TWO_FACTOR' })),
   };
   const attempts = {
@@ -33,11 +35,12 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
   };
   const devices = { redeem: vi.fn(async () => (options.device ? { token: 'next', expiresAt: new Date(1) } : null)) };
   const instance = new ChallengeSignInFlow(
-    challenge as unknown as ChallengeService,
+    challenge as unknown as ChallengeBegin,
+    challenge as unknown as SessionIssuer,
     attempts as unknown as AttemptsService,
     { get: async () => policy } as unknown as PolicyService,
     devices as unknown as TrustedDevicesService,
-    { enabledMethods: async () => ({ methods: [], preferredMethod: null }) } as unknown as TwoFactorStatusService,
+    challenge as unknown as ChallengeMethods,
   );
   return { instance, challenge, devices };
 }
@@ -75,8 +78,8 @@ describe('ChallengeSignInFlow', () => {
   it('methods the policy no longer allows still owe a second factor (backup codes), never a plain session', async () => {
     const { instance, challenge } = flow({ methods: { enabled: [app], primaries: [], preferred: null }, requirement: TwoFactorRequirement.REQUIRED_FOR_ALL });
     expect(await instance.afterPassword(user, { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_TWO_FACTOR' });
-    expect(challenge.openAuthenticated).not.toHaveBeenCalled();
-    expect(challenge.openEnrollment).not.toHaveBeenCalled();
+    expect(challenge.authenticated).not.toHaveBeenCalled();
+    expect(challenge.pendingEnrollment).not.toHaveBeenCalled();
   });
 
   it('marks a refused trusted-device token (so signIn clears its cookie), but not under EVERY_LOGIN', async () => {

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { AttemptsService, lockedError } from '../attempts/attempts.service';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
+import { SessionIssuer } from '../auth/session-issuer.service';
 import { SignInContext, SignInFlow } from '../auth/sign-in-flow';
-import { TwoFactorStatusService } from '../enrollment/two-factor-status.service';
 import { PolicyService } from '../policy/policy.service';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
-import { AttemptsService, lockedError } from './attempts.service';
-import { ChallengeService } from './challenge.service';
+import { ChallengeBegin } from './challenge-begin.service';
+import { ChallengeMethods } from './offered-methods';
 
 /**
  * What a right password leads to (AuthService calls it only then, so a
@@ -18,39 +19,40 @@ import { ChallengeService } from './challenge.service';
 @Injectable()
 export class ChallengeSignInFlow implements SignInFlow {
   constructor(
-    private readonly challenge: ChallengeService,
+    private readonly begin: ChallengeBegin,
+    private readonly issuer: SessionIssuer,
     private readonly attempts: AttemptsService,
     private readonly policies: PolicyService,
     private readonly trustedDevices: TrustedDevicesService,
-    private readonly status: TwoFactorStatusService,
+    private readonly methods: ChallengeMethods,
   ) {}
 
   async afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel> {
     const { client } = context;
     // Three independent reads side by side: the policy, the user's attempt counter and methods.
-    const [policy, counter, enabled] = await Promise.all([this.policies.get(), this.attempts.read(user.id), this.status.enabledMethods(user.id)]);
+    const [policy, counter, enabled] = await Promise.all([this.policies.get(), this.attempts.read(user.id), this.methods.enabled(user.id)]);
     const attempts = this.attempts.snapshotOf(counter, policy);
     if (attempts.lockedForSeconds > 0) throw lockedError(attempts.lockedForSeconds, policy);
 
-    const methods = this.challenge.methodsFrom(enabled, policy);
+    const methods = this.methods.of(enabled, policy);
     // Methods the policy no longer allows still count: such a user answers with a backup or admin-issued code, never with none.
     if (methods.enabled.length === 0) {
-      if (PolicyService.requiresTwoFactor(policy, user.role)) return this.challenge.openEnrollment(user, client);
-      return this.challenge.openAuthenticated(user, client);
+      if (PolicyService.requiresTwoFactor(policy, user.role)) return this.issuer.pendingEnrollment(user, client);
+      return this.issuer.authenticated(user, client);
     }
 
     let refused = false;
     if (context.trustedDeviceToken) {
       const device = await this.trustedDevices.redeem(user.id, context.trustedDeviceToken, client);
       if (device) {
-        const payload = await this.challenge.openAuthenticated(user, client, { trustedDevice: true });
+        const payload = await this.issuer.authenticated(user, client, { trustedDevice: true });
         return { ...payload, trustedDeviceToken: device.token, trustedDeviceExpiresAt: device.expiresAt };
       }
       // Unknown, used, revoked, expired or another browser's (under EVERY_LOGIN no device skips, but none is refused for good).
       refused = TrustedDevicesService.rememberDeviceDays(policy) !== null;
     }
     const [payload] = await Promise.all([
-      this.challenge.begin(user, client, policy, methods, attempts),
+      this.begin.begin(user, client, policy, methods, attempts),
       // The user's first challenge: their attempt counter, ready for the first code.
       counter ? null : this.attempts.create(user.id),
     ]);

@@ -1,36 +1,44 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AttemptsModule } from '../attempts/attempts.module';
 import { AuthModule } from '../auth/auth.module';
 import { SignInFlow } from '../auth/sign-in-flow';
 import { EnrollmentModule } from '../enrollment/enrollment.module';
-import { UsersModule } from '../users/users.module';
-import { AttemptsResetListener } from './attempts-reset.listener';
-import { AttemptsService } from './attempts.service';
+import { MethodsModule } from '../methods/methods.module';
+import { TrustedDevicesModule } from '../trusted-devices/trusted-devices.module';
+import { ChallengeBegin } from './challenge-begin.service';
+import { ChallengeLockoutSubscriber } from './challenge-lockout.subscriber';
+import { ChallengeResend } from './challenge-resend.service';
 import { ChallengeSignInFlow } from './challenge-sign-in.flow';
+import { ChallengeStore } from './challenge-store.service';
+import { ChallengeVerify } from './challenge-verify.service';
+import { ChallengeView } from './challenge-view.service';
 import { ChallengeResolver, SessionChallengeResolver } from './challenge.resolver';
-import { ChallengeService } from './challenge.service';
-import { CodeSendsService } from './code-sends.service';
-import { TwoFactorAttemptsEntity } from './entities/two-factor-attempts.entity';
 import { TwoFactorChallengeEntity } from './entities/two-factor-challenge.entity';
-import { TwoFactorCodeSendsEntity } from './entities/two-factor-code-sends.entity';
+import { ChallengeMethods } from './offered-methods';
+import { SignInResolver } from './sign-in.resolver';
 
 /**
- * The pending-2FA sign-in. Global so that AuthService (auth module) can
- * inject the SignInFlow it provides.
+ * Sign-in past the password: the SignInFlow (which stage the session gets),
+ * the pending sign-in's challenge (begin, verify, resend, cancel) and the
+ * signIn mutation. Knows methods only through the method contract.
  */
-@Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity]), AuthModule, UsersModule, EnrollmentModule],
+  imports: [TypeOrmModule.forFeature([TwoFactorChallengeEntity]), AuthModule, AttemptsModule, MethodsModule, EnrollmentModule, TrustedDevicesModule],
   providers: [
-    AttemptsService,
-    AttemptsResetListener,
-    CodeSendsService,
-    ChallengeService,
+    ChallengeStore,
+    ChallengeMethods,
+    ChallengeView,
+    ChallengeBegin,
+    ChallengeVerify,
+    ChallengeResend,
+    ChallengeLockoutSubscriber,
     ChallengeSignInFlow,
     { provide: SignInFlow, useExisting: ChallengeSignInFlow },
+    SignInResolver,
     ChallengeResolver,
     SessionChallengeResolver,
   ],
-  exports: [SignInFlow, AttemptsService],
+  exports: [SignInFlow],
 })
 export class ChallengeModule {}

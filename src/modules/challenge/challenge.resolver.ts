@@ -10,13 +10,16 @@ import { setTrustedDeviceCookie } from '../trusted-devices/trusted-device-cookie
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { SessionModel } from '../auth/models/session.model';
 import { TwoFactorChallengeModel } from '../auth/models/two-factor-challenge.model';
-import { ChallengeService } from './challenge.service';
+import { ChallengeBegin } from './challenge-begin.service';
+import { ChallengeResend } from './challenge-resend.service';
+import { ChallengeVerify } from './challenge-verify.service';
 import { VerifyTwoFactorInput } from './dto/verify-two-factor.input';
 
 @Resolver()
 export class ChallengeResolver {
   constructor(
-    private readonly challenge: ChallengeService,
+    private readonly verification: ChallengeVerify,
+    private readonly resends: ChallengeResend,
     private readonly config: AppConfig,
   ) {}
 
@@ -30,9 +33,9 @@ export class ChallengeResolver {
     @HttpRequest() req: Request,
     @HttpResponse() res: Response,
   ): Promise<AuthPayloadModel> {
-    const payload = await this.challenge.verify(
+    const payload = await this.verification.verify(
       principal,
-      { method: input.method, code: input.code, rememberDevice: input.rememberDevice === true },
+      { method: input.method, code: input.code, credential: input.credential, rememberDevice: input.rememberDevice === true },
       client,
     );
     if (payload.trustedDeviceToken && payload.trustedDeviceExpiresAt) {
@@ -46,21 +49,21 @@ export class ChallengeResolver {
   })
   @AllowPendingTwoFactor()
   @SensitiveRateLimit()
-  resendTwoFactorCode(@CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<TwoFactorChallengeModel> {
-    return this.challenge.resend(principal, client);
+  resendTwoFactorCode(@CurrentPrincipal() principal: Principal): Promise<TwoFactorChallengeModel> {
+    return this.resends.resend(principal);
   }
 
   @Mutation(() => Boolean, { description: 'PENDING_TWO_FACTOR or PENDING_ENROLLMENT. Ends the pending session.' })
   @AllowStages(SessionStage.PENDING_TWO_FACTOR, SessionStage.PENDING_ENROLLMENT)
   cancelSignIn(@CurrentPrincipal() principal: Principal): Promise<boolean> {
-    return this.challenge.cancel(principal);
+    return this.resends.cancel(principal);
   }
 }
 
 /** Session.challenge: what the pending sign-in may answer with, while the stage is PENDING_TWO_FACTOR. */
 @Resolver(() => SessionModel)
 export class SessionChallengeResolver {
-  constructor(private readonly challenge: ChallengeService) {}
+  constructor(private readonly challenge: ChallengeBegin) {}
 
   @ResolveField('challenge', () => TwoFactorChallengeModel, { nullable: true, description: 'Set while the stage is PENDING_TWO_FACTOR.' })
   async challengeOf(@Parent() session: SessionModel): Promise<TwoFactorChallengeModel | null> {

@@ -1,35 +1,39 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AttemptsModule } from '../attempts/attempts.module';
 import { AuthModule } from '../auth/auth.module';
 import { BackupCodesModule } from '../backup-codes/backup-codes.module';
-import { AuthenticatorMethodModule } from '../methods/authenticator/authenticator-method.module';
-import { EmailMethodModule } from '../methods/email/email-method.module';
-import { UserMethodsModule } from '../methods/user-methods/user-methods.module';
-import { UsersModule } from '../users/users.module';
+import { EventsModule } from '../events/events.module';
+import { MethodsModule } from '../methods/methods.module';
+import { EnrollmentConfirmation } from './enrollment-confirmation.service';
+import { EnrollmentResetSubscriber } from './enrollment-reset.subscriber';
 import { EnrollmentResolver } from './enrollment.resolver';
-import { EnrollmentService } from './enrollment.service';
+import { EnrollmentStarter } from './enrollment-starter.service';
 import { PendingEnrollmentEntity } from './entities/pending-enrollment.entity';
+import { MethodActivation } from './method-activation.service';
+import { MethodSettings } from './method-settings.service';
+import { PendingEnrollmentsService } from './pending-enrollments.service';
 import { TwoFactorStatusService } from './two-factor-status.service';
 import { UserTwoFactorResolver } from './user-two-factor.resolver';
 
 /**
- * Turning second factors on and off, with the built-in methods (email,
- * authenticator app) and backup codes. Exports TwoFactorStatusService (the
- * challenge reads the enabled and preferred methods from it),
- * EnrollmentService.enableMethod (integrators' enrollment flows end there)
- * and UserMethodsService (integrators' handlers answer isEnabled from it).
+ * Setting second factors up, for every method alike (a method's module adds
+ * its own mutations and calls EnrollmentStarter and EnrollmentConfirmation),
+ * and turning them off. Knows methods only through the method contract.
  */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([PendingEnrollmentEntity]),
-    UsersModule,
-    AuthModule,
-    UserMethodsModule,
-    EmailMethodModule,
-    AuthenticatorMethodModule,
-    BackupCodesModule,
+  imports: [TypeOrmModule.forFeature([PendingEnrollmentEntity]), AuthModule, AttemptsModule, MethodsModule, BackupCodesModule, EventsModule],
+  providers: [
+    PendingEnrollmentsService,
+    EnrollmentResetSubscriber,
+    EnrollmentStarter,
+    EnrollmentConfirmation,
+    MethodActivation,
+    MethodSettings,
+    TwoFactorStatusService,
+    EnrollmentResolver,
+    UserTwoFactorResolver,
   ],
-  providers: [EnrollmentService, TwoFactorStatusService, EnrollmentResolver, UserTwoFactorResolver],
-  exports: [EnrollmentService, TwoFactorStatusService, UserMethodsModule, BackupCodesModule, EmailMethodModule, AuthenticatorMethodModule],
+  exports: [EnrollmentStarter, EnrollmentConfirmation, MethodActivation, TwoFactorStatusService, PendingEnrollmentsService],
 })
 export class EnrollmentModule {}

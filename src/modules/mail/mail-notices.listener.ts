@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
 import { PolicyService } from '../policy/policy.service';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SECURITY_EVENT_RECORDED, SecurityEventRecorded } from '../security-events/security-events.service';
+import { PublishedEvent } from '../events/domain-events';
+import { OnAnyDomainEvent } from '../events/event-bus';
 import { UsersService } from '../users/users.service';
 import { MailService } from './mail.service';
 import { MailContext, MailTemplateName } from './mail.types';
@@ -39,8 +39,8 @@ export class MailNoticesListener {
     private readonly policy: PolicyService,
   ) {}
 
-  @OnEvent(SECURITY_EVENT_RECORDED)
-  async onSecurityEvent(event: SecurityEventRecorded): Promise<void> {
+  @OnAnyDomainEvent()
+  async onSecurityEvent(event: PublishedEvent): Promise<void> {
     const template = NOTICE_TEMPLATES[event.type];
     if (!template || !event.userId) return;
     try {
@@ -49,11 +49,11 @@ export class MailNoticesListener {
       if (!user) return;
       await this.mail.enqueue({ to: user.email, template, context: await this.contextFor(event), userId: user.id, expiresAt: null });
     } catch (error) {
-      this.logger.error(`Could not queue the ${template} notice for event ${event.id}: ${describeError(error)}`);
+      this.logger.error(`Could not queue the ${template} notice for user ${event.userId}: ${describeError(error)}`);
     }
   }
 
-  private async contextFor(event: SecurityEventRecorded): Promise<MailContext> {
+  private async contextFor(event: PublishedEvent): Promise<MailContext> {
     const details = event.details ?? {};
     const text = (...keys: string[]): string | null => {
       for (const key of keys) {
@@ -69,7 +69,7 @@ export class MailNoticesListener {
       }
       return null;
     };
-    const context: MailContext = { occurredAt: formatWhen(event.createdAt) };
+    const context: MailContext = { occurredAt: formatWhen(event.occurredAt) };
     switch (event.type) {
       case SecurityEventType.METHOD_ENABLED:
       case SecurityEventType.METHOD_DISABLED:

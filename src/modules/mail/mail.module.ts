@@ -1,7 +1,8 @@
 import { MailerModule } from '@nestjs-modules/mailer';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../../config/app-config';
+import { EventsModule } from '../events/events.module';
 import { UsersModule } from '../users/users.module';
 import { MailOutboxEntity } from './entities/mail-outbox.entity';
 import { SmtpSettingsEntity } from './entities/smtp-settings.entity';
@@ -16,9 +17,7 @@ import { MailRenderer } from './templates/mail-renderer';
 
 /**
  * Mail: templates, the admin's SMTP server, the outbox and its worker.
- * Global: every module queues mail through MailService.
  */
-@Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([SmtpSettingsEntity, MailOutboxEntity]),
@@ -27,6 +26,7 @@ import { MailRenderer } from './templates/mail-renderer';
     // sendTimeout only stops the waiting: MailTransport then aborts the SMTP conversation itself.
     MailerModule.forRoot({ transport: { jsonTransport: true }, sendTimeout: SEND_TIMEOUT_MS }),
     UsersModule,
+    EventsModule,
   ],
   providers: [
     { provide: MailRenderer, inject: [AppConfig], useFactory: (config: AppConfig) => new MailRenderer(config.appName) },

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { Brackets, In, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { EventBus } from '../events/event-bus';
 import { MailOutboxEntity, MailOutboxStatus } from './entities/mail-outbox.entity';
 import { MailDeliveryError, MailTransport } from './mail-transport.service';
 import { outboxSealContext, QueuedMailBody } from './mail.service';
@@ -56,7 +56,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     private readonly transport: MailTransport,
     private readonly renderer: MailRenderer,
     private readonly sealer: SecretSealer,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
     private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
@@ -236,7 +236,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
 
   private async record(type: string, row: MailOutboxEntity, details: Record<string, string | number | boolean | null>): Promise<void> {
     try {
-      await this.events.record({ type, userId: row.userId, details: { messageId: row.id, ...details } });
+      await this.events.publish({ type, userId: row.userId, details: { messageId: row.id, ...details } });
     } catch (error) {
       this.logger.error(`Could not record ${type} for message ${row.id}: ${describeError(error)}`);
     }

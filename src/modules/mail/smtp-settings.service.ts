@@ -6,7 +6,7 @@ import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ClientInfo } from '../../common/http/request-context';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { EventBus } from '../events/event-bus';
 import { SmtpSettingsEntity } from './entities/smtp-settings.entity';
 
 const SETTINGS_ROW_ID = 1;
@@ -58,7 +58,7 @@ export class SmtpSettingsService {
   constructor(
     @InjectRepository(SmtpSettingsEntity) private readonly settings: Repository<SmtpSettingsEntity>,
     private readonly sealer: SecretSealer,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -102,7 +102,7 @@ export class SmtpSettingsService {
     }
     const row: SmtpSettingsEntity = { id: SETTINGS_ROW_ID, ...input, passwordSealed, updatedAt: this.clock.now() };
     await this.settings.save(row);
-    await this.events.record({
+    await this.events.publish({
       type: SecurityEventType.SMTP_UPDATED,
       actorId,
       client,

@@ -18,7 +18,7 @@ export class PolicyAdminResolver {
 
   @Mutation(() => TwoFactorPolicyModel, {
     description:
-      'ADMIN. Omitted fields keep their value. Applies from the next request on every instance; users who now must use 2FA and have no method are moved to PENDING_ENROLLMENT.',
+      'ADMIN. Omitted fields keep their value. Applies from the next request on every instance; users who now must use 2FA and have no method are moved to PENDING_ENROLLMENT. Refused (BAD_USER_INPUT naming the field) when a requirement could not be met: requiring 2FA while no allowed method can be enrolled now (EMAIL needs a mail server, PASSKEY needs WebAuthn configured). Requiring 2FA of admins (REQUIRED_FOR_ADMINS or REQUIRED_FOR_ALL) is REQUIRED_BY_POLICY while the admin who asks has no method.',
   })
   @RequirePermissions(Permission.POLICY_MANAGE)
   async updateTwoFactorPolicy(
@@ -26,11 +26,12 @@ export class PolicyAdminResolver {
     @Client() client: ClientInfo,
     @Args('input') input: UpdateTwoFactorPolicyInput,
   ): Promise<TwoFactorPolicyModel> {
-    return TwoFactorPolicyModel.from(await this.policyAdmin.update(input, principal.userId, client));
+    return TwoFactorPolicyModel.from(await this.policyAdmin.update(input, principal, client));
   }
 
   @Mutation(() => UserModel, {
-    description: "ADMIN. Turns off all of the user's methods, backup codes and trusted devices.",
+    description:
+      "ADMIN, for another user (FORBIDDEN for oneself). Turns off all of the user's methods, backup codes, passkeys and trusted devices, and ends their sessions.",
   })
   @RequirePermissions(Permission.TWO_FACTOR_RESET)
   async resetTwoFactor(

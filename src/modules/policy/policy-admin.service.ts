@@ -1,6 +1,7 @@
 import { Clock } from '@app/clock';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Principal } from '../../common/auth/principal';
 import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -8,8 +9,9 @@ import { ClientInfo } from '../../common/http/request-context';
 import { SessionsService } from '../auth/sessions.service';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
 import { UserMethodEntity } from '../methods/user-methods/user-method.entity';
+import { UserMethodsService } from '../methods/user-methods/user-methods.service';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { EventBus } from '../events/event-bus';
 import { UserEntity } from '../users/entities/user.entity';
 import { PolicyService } from './policy.service';
 import { TwoFactorPolicy } from './policy.types';
@@ -28,7 +30,8 @@ export class PolicyAdminService {
     private readonly sessions: SessionsService,
     private readonly dataSource: DataSource,
     private readonly methods: TwoFactorMethodsRegistry,
-    private readonly events: SecurityEventsService,
+    private readonly userMethods: UserMethodsService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -39,7 +42,8 @@ export class PolicyAdminService {
    * the policy from the database per request, so the change applies
    * everywhere from the next request.
    */
-  async update(changes: PolicyChanges, actorId: string, client: ClientInfo): Promise<TwoFactorPolicy> {
+  async update(changes: PolicyChanges, actor: Principal, client: ClientInfo): Promise<TwoFactorPolicy> {
+    const actorId = actor.userId;
     for (let attempt = 0; attempt < MAX_SAVE_TRIES; attempt++) {
       const current = await this.policy.get();
       const { updatedAt: _, ...values } = current;
@@ -47,13 +51,14 @@ export class PolicyAdminService {
       const changed = policyDifferences(values, next);
       const fields = Object.keys(changed);
       if (fields.length === 0) return current;
+      await this.assertCanBeMet(next, changes, actor);
 
       const updatedAt = this.clock.now();
       if (!(await this.policy.replace(current, next, updatedAt))) continue; // another admin saved first: merge again
 
       // Only a new requirement can leave open sessions short of a second factor.
       const sessionsDemoted = fields.includes('requirement') ? await this.demoteSessionsFallingShort({ ...next, updatedAt }) : 0;
-      await this.events.record({
+      await this.events.publish({
         type: SecurityEventType.POLICY_UPDATED,
         actorId,
         client,
@@ -62,6 +67,36 @@ export class PolicyAdminService {
       return { ...next, updatedAt };
     }
     throw new DomainException(ErrorCode.BAD_USER_INPUT, 'The policy is being changed by someone else right now. Try again.');
+  }
+
+  /**
+   * A requirement nobody could meet locks everyone out, the admin who set it
+   * included, with nothing in the API to undo it. So: requiring 2FA while no
+   * allowed method can be enrolled now (EMAIL without a mail server, PASSKEY
+   * without WebAuthn) is BAD_USER_INPUT naming the field that made it so;
+   * requiring it of admins while the admin who asks has no method is
+   * REQUIRED_BY_POLICY (enroll first).
+   */
+  private async assertCanBeMet(next: Omit<TwoFactorPolicy, 'updatedAt'>, changes: PolicyChanges, actor: Principal): Promise<void> {
+    if (!Object.values(Role).some((role) => PolicyService.requiresTwoFactor(next, role))) return;
+    const allowed = this.methods.primaries().filter((handler) => next.allowedMethods.includes(handler.method));
+    const available = await Promise.all(allowed.map((handler) => this.methods.isAvailable(handler)));
+    if (!available.includes(true)) {
+      const field = changes.requirement ? 'requirement' : 'allowedMethods';
+      throw DomainException.badInput(
+        field,
+        `Two-factor authentication cannot be required: none of the allowed methods (${next.allowedMethods.join(', ')}) can be set up on this server now. Configure a mail server for EMAIL, or allow AUTHENTICATOR_APP.`,
+      );
+    }
+    if (PolicyService.requiresTwoFactor(next, actor.role)) {
+      const own = await this.userMethods.list(actor.userId);
+      if (!own.some((entry) => this.methods.get(entry.method)?.primary)) {
+        throw new DomainException(
+          ErrorCode.REQUIRED_BY_POLICY,
+          'Set up two-factor authentication for your own account first: this policy would require it of you.',
+        );
+      }
+    }
   }
 
   /**

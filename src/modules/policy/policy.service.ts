@@ -26,7 +26,7 @@ export class PolicyService {
   }
 
   /** Whether the policy obliges a user of this role to have a second factor. */
-  static requiresTwoFactor(policy: TwoFactorPolicy, role: Role): boolean {
+  static requiresTwoFactor(policy: Pick<TwoFactorPolicy, 'requirement'>, role: Role): boolean {
     switch (policy.requirement) {
       case TwoFactorRequirement.OPTIONAL:
         return false;

@@ -34,6 +34,8 @@ export interface TwoFactorPolicy {
   emailCodeTtlMinutes: number;
   resendCooldownSeconds: number;
   adminBackupCodeTtlMinutes: number;
+  /** How long after entering the password or a second factor a session may add a method without the password again. */
+  reauthenticationMinutes: number;
   updatedAt: Date;
 }
 
@@ -50,4 +52,5 @@ export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
   emailCodeTtlMinutes: 10,
   resendCooldownSeconds: 60,
   adminBackupCodeTtlMinutes: 30,
+  reauthenticationMinutes: 15,
 };

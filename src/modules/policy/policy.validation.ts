@@ -11,7 +11,8 @@ export type PolicyNumberField =
   | 'lockoutMinutes'
   | 'emailCodeTtlMinutes'
   | 'resendCooldownSeconds'
-  | 'adminBackupCodeTtlMinutes';
+  | 'adminBackupCodeTtlMinutes'
+  | 'reauthenticationMinutes';
 
 /**
  * The accepted range of each number (inclusive). cooldownFromAttempt is
@@ -39,6 +40,12 @@ export const POLICY_BOUNDS: Record<PolicyNumberField, { min: number; max: number
     max: 1440,
     description: 'Life of an admin-issued backup code in minutes: 1 to 1440 (a day).',
   },
+  reauthenticationMinutes: {
+    min: 1,
+    max: 1440,
+    description:
+      'How long after entering the password or a second factor a session may add a method or change the preferred one without the password again: 1 to 1440 minutes.',
+  },
 };
 
 export const ALLOWED_METHODS_DESCRIPTION =
@@ -57,6 +64,7 @@ export interface PolicyChanges {
   emailCodeTtlMinutes?: number | null;
   resendCooldownSeconds?: number | null;
   adminBackupCodeTtlMinutes?: number | null;
+  reauthenticationMinutes?: number | null;
 }
 
 export type PolicyValues = Omit<TwoFactorPolicy, 'updatedAt'>;

@@ -1,14 +1,16 @@
 import { Injectable } from '@nestjs/common';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { SessionsService } from '../auth/sessions.service';
+import { TwoFactorReset } from '../events/domain-events';
+import { EventBus } from '../events/event-bus';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
-import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 
-/** The admin's answer to "I lost my phone": the user starts over. */
+/** The answer to "I lost my phone": the user starts over. */
 @Injectable()
 export class TwoFactorResetService {
   constructor(
@@ -16,29 +18,34 @@ export class TwoFactorResetService {
     private readonly methods: TwoFactorMethodsRegistry,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly sessions: SessionsService,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
   ) {}
 
   /**
    * Turns off every method of the user (each handler removes its own state:
-   * email, authenticator secret, backup codes and admin-issued codes),
-   * forgets their trusted devices and ends all their sessions. The
-   * TWO_FACTOR_RESET event makes the mail listener send the user a notice.
-   * NOT_FOUND for an unknown user.
+   * email codes, authenticator secret, passkeys, backup codes and
+   * admin-issued codes) and ends all their sessions; TwoFactorReset's
+   * subscribers forget the trusted devices, clear the attempts, drop pending
+   * enrollments and mail the user. `actorId` null: the operator's --reset-2fa.
+   * FORBIDDEN for an admin's own account (another admin, or the operator,
+   * does it); NOT_FOUND for an unknown user.
    */
-  async reset(userId: string, actorId: string, client: ClientInfo): Promise<UserEntity> {
+  async reset(userId: string, actorId: string | null, client: ClientInfo | null): Promise<UserEntity> {
+    if (actorId !== null && actorId === userId) {
+      throw new DomainException(ErrorCode.FORBIDDEN, 'An admin cannot reset their own two-factor authentication: ask another admin.');
+    }
     const user = await this.users.getById(userId);
-    const enabled = (await this.methods.enabledFor(userId)).map((handler) => handler.method);
+    const [enabled, trustedDevices] = await Promise.all([this.methods.enabledFor(userId), this.trustedDevices.countTrusted(userId)]);
     for (const handler of this.methods.all()) await handler.disable(userId);
-    const trustedDevices = await this.trustedDevices.forgetAll(userId);
     const sessionsEnded = await this.sessions.revokeAllForUser(userId);
-    await this.events.record({
-      type: SecurityEventType.TWO_FACTOR_RESET,
-      userId,
-      actorId,
-      client,
-      details: { methods: enabled, trustedDevices, sessionsEnded },
-    });
+    await this.events.publish(
+      new TwoFactorReset({
+        userId,
+        actorId,
+        client,
+        details: { methods: enabled.map((handler) => handler.method), sessionsEnded, trustedDevices, by: actorId ? 'admin' : 'operator' },
+      }),
+    );
     return user;
   }
 }

@@ -4,30 +4,24 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
-import { ClientInfo } from '../../common/http/request-context';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
+import { PublishedEvent } from '../events/domain-events';
+import { OnAnyDomainEvent } from '../events/event-bus';
 import { SecurityEventEntity } from './entities/security-event.entity';
 import { SecurityEventType } from './security-event-type';
 
-export interface SecurityEventInput {
-  type: SecurityEventType;
-  /** The user the event is about. */
-  userId?: string | null;
-  /** Who acted, when another user (an admin). */
-  actorId?: string | null;
-  client?: ClientInfo | null;
-  /** Non-secret facts only: never a code, token, secret or password. */
-  details?: Record<string, string | number | boolean | string[] | null>;
-}
-
-/** Emitted after each event is stored; mail notices and integrators subscribe to it. */
+/** Emitted after each event is stored, with its id: for integrators who want the audit row itself. */
 export const SECURITY_EVENT_RECORDED = 'security-event.recorded';
 
-export interface SecurityEventRecorded extends SecurityEventInput {
+export interface SecurityEventRecorded extends PublishedEvent {
   id: string;
   createdAt: Date;
 }
 
+/**
+ * The audit log: one subscriber of the event bus among others, storing
+ * every event as a security_events row; and the queries over it.
+ */
 @Injectable()
 export class SecurityEventsService {
   constructor(
@@ -36,20 +30,21 @@ export class SecurityEventsService {
     private readonly emitter: EventEmitter2,
   ) {}
 
-  /** Stores one event, then tells the listeners (awaited, so a notice is queued before the answer). */
-  async record(input: SecurityEventInput): Promise<void> {
-    const createdAt = this.clock.now();
+  /** Stores the event (awaited by the publisher, so the row exists before the answer). */
+  @OnAnyDomainEvent()
+  async store(event: PublishedEvent): Promise<void> {
+    const createdAt = event.occurredAt;
     const result = await this.events.insert({
-      type: input.type,
-      userId: input.userId ?? null,
-      actorId: input.actorId ?? null,
-      ip: input.client?.ip ?? null,
-      userAgent: input.client?.userAgent ?? null,
-      details: input.details ? JSON.stringify(input.details) : null,
+      type: event.type,
+      userId: event.userId ?? null,
+      actorId: event.actorId ?? null,
+      ip: event.client?.ip ?? null,
+      userAgent: event.client?.userAgent ?? null,
+      details: event.details ? JSON.stringify(event.details) : null,
       createdAt,
     });
     const id = String(result.identifiers[0]?.id ?? '');
-    await this.emitter.emitAsync(SECURITY_EVENT_RECORDED, { ...input, id, createdAt } satisfies SecurityEventRecorded);
+    await this.emitter.emitAsync(SECURITY_EVENT_RECORDED, { ...event, id, createdAt } satisfies SecurityEventRecorded);
   }
 
   /**

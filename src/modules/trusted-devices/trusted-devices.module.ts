@@ -1,14 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module';
 import { TrustedDeviceEntity } from './entities/trusted-device.entity';
 import { TrustedDevicesListener } from './trusted-devices.listener';
 import { TrustedDevicesResolver } from './trusted-devices.resolver';
 import { TrustedDevicesService } from './trusted-devices.service';
 
-/** "Don't ask again for N days". Global: the challenge module injects TrustedDevicesService to trust and redeem devices. */
-@Global()
+/** "Don't ask again for N days": the challenge trusts and redeems devices through TrustedDevicesService. */
 @Module({
-  imports: [TypeOrmModule.forFeature([TrustedDeviceEntity])],
+  imports: [TypeOrmModule.forFeature([TrustedDeviceEntity]), EventsModule],
   providers: [TrustedDevicesService, TrustedDevicesResolver, TrustedDevicesListener],
   exports: [TrustedDevicesService],
 })

@@ -9,7 +9,7 @@ import { ClientInfo } from '../../common/http/request-context';
 import { PolicyService } from '../policy/policy.service';
 import { TwoFactorFrequency, TwoFactorPolicy } from '../policy/policy.types';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { EventBus } from '../events/event-bus';
 import { deviceBindingOf, sameDevice } from './device-binding';
 import { TrustedDeviceEntity } from './entities/trusted-device.entity';
 import { insertRows } from '../../database/insert-rows';
@@ -37,7 +37,7 @@ export class TrustedDevicesService {
     @InjectRepository(TrustedDeviceEntity) private readonly devices: Repository<TrustedDeviceEntity>,
     private readonly hasher: KeyedHasher,
     private readonly policy: PolicyService,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -74,7 +74,7 @@ export class TrustedDevicesService {
       lastUsedAt: null,
     });
     await insertRows(this.devices, device);
-    await this.events.record({
+    await this.events.publish({
       type: SecurityEventType.TRUSTED_DEVICE_ADDED,
       userId,
       client,
@@ -129,7 +129,7 @@ export class TrustedDevicesService {
     const device = await this.devices.findOneBy({ id, userId });
     const result = await this.devices.delete({ id, userId });
     if (!device || (result.affected ?? 0) === 0) throw DomainException.notFound('No trusted device with this id.');
-    await this.events.record({
+    await this.events.publish({
       type: SecurityEventType.TRUSTED_DEVICE_REVOKED,
       userId,
       client,
@@ -145,8 +145,13 @@ export class TrustedDevicesService {
     // A shared browser may carry another user's device: only the caller's own is this browser's.
     const wasThisBrowser = presentedToken !== null && (await this.devices.existsBy({ userId, tokenHash: In(this.hasher.tokenDigests(presentedToken)) }));
     const count = await this.forgetAll(userId);
-    if (count > 0) await this.events.record({ type: SecurityEventType.TRUSTED_DEVICE_REVOKED, userId, client, details: { count, all: true } });
+    if (count > 0) await this.events.publish({ type: SecurityEventType.TRUSTED_DEVICE_REVOKED, userId, client, details: { count, all: true } });
     return { count, wasThisBrowser };
+  }
+
+  /** How many of the user's devices are still trusted (by their stored expiry). */
+  countTrusted(userId: string): Promise<number> {
+    return this.devices.countBy({ userId, expiresAt: MoreThan(this.clock.now()) });
   }
 
   /**

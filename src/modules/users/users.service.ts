@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cu
 import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { EventBus } from '../events/event-bus';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './dto/create-user.input';
 import { normalizeEmail } from './email';
 import { UserEntity } from './entities/user.entity';
@@ -40,7 +40,7 @@ export class UsersService implements OnApplicationBootstrap {
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     private readonly passwords: PasswordHasher,
     private readonly config: AppConfig,
-    private readonly events: SecurityEventsService,
+    private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -60,7 +60,7 @@ export class UsersService implements OnApplicationBootstrap {
   /** `createUser`: the new user, and USER_CREATED naming the admin. */
   async createByAdmin(input: NewUser, actorId: string, client: ClientInfo): Promise<UserEntity> {
     const user = await this.create(input);
-    await this.events.record({ type: SecurityEventType.USER_CREATED, userId: user.id, actorId, client, details: { role: user.role } });
+    await this.events.publish({ type: SecurityEventType.USER_CREATED, userId: user.id, actorId, client, details: { role: user.role } });
     return user;
   }
 

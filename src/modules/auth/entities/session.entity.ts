@@ -37,6 +37,14 @@ export class SessionEntity {
   @NullableDateColumn()
   revokedAt: Date | null;
 
+  /**
+   * When the user last proved who they are in this session: the password
+   * (sign-in, or asked again) or a second factor. "Recent authentication"
+   * (adding a method) looks at it; null for sessions older than the column.
+   */
+  @NullableDateColumn()
+  verifiedAt: Date | null;
+
   @Column({ type: 'varchar', length: 45, nullable: true })
   ip: string | null;
 

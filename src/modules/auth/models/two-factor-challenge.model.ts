@@ -4,11 +4,21 @@ import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 /** What a PENDING_TWO_FACTOR session may answer with, and when. Filled by the challenge module. */
 @ObjectType('TwoFactorChallenge')
 export class TwoFactorChallengeModel {
+  /** Not GraphQL fields: let a method's field resolver (e.g. passkey options) find the challenge. */
+  sessionId?: string;
+  userId?: string;
+
   @Field(() => [TwoFactorMethod], { description: 'What this user may answer with now: enabled methods, plus BACKUP_CODE.' })
   methods: TwoFactorMethod[];
 
   @Field(() => String, { nullable: true, description: 'The masked address a code was sent to (j***@example.com), when one was sent.' })
   emailSentTo: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The masked destination of a code sent by any method (email, or an integrator's SMS), when one was sent.",
+  })
+  sentTo: string | null;
 
   @Field(() => Date, { nullable: true, description: 'When resendTwoFactorCode will next be accepted.' })
   resendAvailableAt: Date | null;

@@ -1,6 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
+import { JsonValue } from '../../../graphql/json.scalar';
 
 @InputType('VerifyTwoFactorInput')
 export class VerifyTwoFactorInput {
@@ -9,10 +10,19 @@ export class VerifyTwoFactorInput {
   @IsString()
   method: TwoFactorMethod;
 
-  @Field({ description: 'Six ASCII digits for EMAIL and AUTHENTICATOR_APP (spaces ignored); any other form is BAD_USER_INPUT and costs no attempt.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Six ASCII digits for EMAIL and AUTHENTICATOR_APP (spaces ignored); any other form is BAD_USER_INPUT and costs no attempt. Required for every method but PASSKEY.',
+  })
+  @IsOptional()
   @IsString()
   @MaxLength(64, { message: 'code is not a code of this method' })
-  code: string;
+  code?: string | null;
+
+  @Field(() => JsonValue, { nullable: true, description: 'For PASSKEY: the AuthenticationResponseJSON answering challenge.passkeyOptions.' })
+  @IsOptional()
+  credential?: unknown;
 
   @Field(() => Boolean, { nullable: true, defaultValue: false, description: "Trust this device for rememberDeviceDays; refused when the policy is EVERY_LOGIN." })
   @IsOptional()

@@ -3,8 +3,10 @@ import { DateColumn, IdColumn, NullableDateColumn } from '../../../database/colu
 
 /**
  * A method being set up and not yet confirmed: at most one per user and
- * method; starting again replaces it. Void after too many wrong codes, dead
- * after expiresAt. Its id binds the emailed enrollment code.
+ * method; starting again replaces it. Dead after expiresAt. Its id binds
+ * what the method delivered for it (an emailed code). Wrong answers count
+ * against the user's attempts (AttemptGate), not against this row: starting
+ * again resets nothing.
  */
 @Entity('two_factor_enrollments')
 @Index('UQ_two_factor_enrollments_user_method', ['userId', 'method'], { unique: true })
@@ -18,17 +20,17 @@ export class PendingEnrollmentEntity {
   @Column({ type: 'varchar', length: 32 })
   method: string;
 
-  /** AUTHENTICATOR_APP: the proposed secret, sealed (context `totp:<userId>`). */
-  @Column({ type: 'varchar', length: 255, nullable: true })
-  sealedSecret: string | null;
+  /** The method's EnrollmentState (a proposed TOTP secret, a phone number...), JSON sealed with context `enrollment:<id>`. */
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  sealedState: string | null;
 
-  /** Confirmation attempts claimed so far (each claimed before the code is checked). */
-  @Column({ type: 'int', default: 0 })
-  attempts: number;
-
-  /** EMAIL: when the last code was sent (resend cooldown). */
+  /** When the last code was sent for it (resend cooldown); null for methods that send nothing. */
   @NullableDateColumn()
   lastSentAt: Date | null;
+
+  /** Masked destination of the last code. */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  sentTo: string | null;
 
   @DateColumn()
   createdAt: Date;

@@ -1,13 +1,15 @@
-import { verifyTotp } from '@app/totp';
+import { generateTotpSecret, verifyTotp } from '@app/totp';
 import { Injectable } from '@nestjs/common';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 import { normalizeSixDigitCode } from '../six-digit-code';
-import { TwoFactorMethodHandler, VerificationOutcome, VerificationRequest } from '../two-factor-method.handler';
+import { MethodEnrollment, TwoFactorMethodHandler, VerificationOutcome, VerificationRequest } from '../two-factor-method.handler';
 import { UserMethodsService } from '../user-methods/user-methods.service';
 import { AuthenticatorSecretsService } from './authenticator-secrets.service';
 
 /** Codes accepted this many 30-second steps early or late (clock drift). */
 export const TOTP_WINDOW = 1;
+/** Time to scan the QR code and type a first code. */
+export const AUTHENTICATOR_ENROLLMENT_MINUTES = 15;
 
 /** AUTHENTICATOR_APP: a TOTP code (RFC 6238, SHA-1, 6 digits, 30 s); nothing to send. */
 @Injectable()
@@ -48,4 +50,21 @@ export class AuthenticatorMethodHandler implements TwoFactorMethodHandler {
     await this.userMethods.remove(userId, this.method);
     await this.secrets.delete(userId);
   }
+
+  /**
+   * Set up with a new secret (shown once, as a QR code) and a first code from
+   * the app; that code's time step counts as used.
+   */
+  readonly enrollment: MethodEnrollment = {
+    lifetimeMinutes: () => AUTHENTICATOR_ENROLLMENT_MINUTES,
+    begin: async () => ({ secret: generateTotpSecret() }),
+    check: async (request) => {
+      const secretBase32 = typeof request.state.secret === 'string' ? request.state.secret : null;
+      const match = secretBase32 ? verifyTotp({ secretBase32, code: request.code ?? '', now: request.now, window: TOTP_WINDOW }) : null;
+      return match ? { status: 'accepted', details: { step: match.step } } : { status: 'refused' };
+    },
+    persist: async (manager, request) => {
+      await this.secrets.store(manager, request.userId, String(request.state.secret), Number(request.accepted.step), request.now);
+    },
+  };
 }

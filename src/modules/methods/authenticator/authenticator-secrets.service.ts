@@ -36,11 +36,15 @@ export class AuthenticatorSecretsService {
     return this.secrets.findOneBy({ userId });
   }
 
-  /** Stores a confirmed secret (replacing any earlier one), inside the enrollment's transaction. */
-  async store(manager: EntityManager, userId: string, sealedSecret: string, lastUsedStep: number, now: Date): Promise<void> {
-    const repo = manager.getRepository(AuthenticatorSecretEntity);
-    await repo.delete({ userId });
-    await repo.insert({ userId, sealedSecret, lastUsedStep, createdAt: now });
+  /**
+   * Stores a confirmed secret (replacing any earlier one), inside the
+   * enrollment's transaction: one upsert on the primary key, never a DELETE
+   * of a row that is not there, whose gap lock would deadlock two users
+   * enrolling at once. Safe to run again (a retried transaction).
+   */
+  async store(manager: EntityManager, userId: string, secretBase32: string, lastUsedStep: number, now: Date): Promise<void> {
+    const sealedSecret = this.seal(userId, secretBase32);
+    await manager.getRepository(AuthenticatorSecretEntity).upsert({ userId, sealedSecret, lastUsedStep, createdAt: now }, ['userId']);
   }
 
   /**

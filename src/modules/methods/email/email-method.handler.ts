@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
+import { MailService } from '../../mail/mail.service';
 import { maskEmail } from '../../users/email';
 import { normalizeSixDigitCode } from '../six-digit-code';
 import {
   CancelRequest,
   DeliveryReceipt,
   DeliveryRequest,
+  EnrollmentCheckRequest,
+  EnrollmentState,
+  MethodEnrollment,
   TwoFactorMethodHandler,
   VerificationOutcome,
   VerificationRequest,
@@ -13,17 +17,24 @@ import {
 import { UserMethodsService } from '../user-methods/user-methods.service';
 import { EmailCodesService } from './email-codes.service';
 
-/** EMAIL: a six-digit code sent to the user's address for each sign-in. */
+/** EMAIL: a six-digit code sent to the user's address, for each sign-in and to set the method up. */
 @Injectable()
 @TwoFactorMethodHandler()
 export class EmailMethodHandler implements TwoFactorMethodHandler {
   readonly method = TwoFactorMethod.EMAIL;
   readonly primary = true;
+  readonly sendsTo = 'email';
 
   constructor(
     private readonly codes: EmailCodesService,
     private readonly userMethods: UserMethodsService,
+    private readonly mail: MailService,
   ) {}
+
+  /** Without a mail server no code can reach anyone: SMTP_NOT_CONFIGURED. */
+  assertAvailable(): Promise<void> {
+    return this.mail.assertCanSend();
+  }
 
   isEnabled(userId: string): Promise<boolean> {
     return this.userMethods.isEnabled(userId, this.method);
@@ -38,7 +49,7 @@ export class EmailMethodHandler implements TwoFactorMethodHandler {
       userId: request.userId,
       email: request.email,
       challengeId: request.challengeId,
-      purpose: 'sign-in',
+      purpose: request.purpose ?? 'sign-in',
       ttlMinutes: request.policy.emailCodeTtlMinutes,
       now: request.now,
     });
@@ -64,4 +75,14 @@ export class EmailMethodHandler implements TwoFactorMethodHandler {
     await this.userMethods.remove(userId, this.method);
     await this.codes.deleteForUser(userId);
   }
+
+  /** Set up with a code mailed to the account's own address: nothing to keep but the method row. */
+  readonly enrollment: MethodEnrollment = {
+    lifetimeMinutes: (policy) => policy.emailCodeTtlMinutes,
+    begin: async (): Promise<EnrollmentState> => ({}),
+    check: async (request: EnrollmentCheckRequest): Promise<VerificationOutcome> => ({
+      status: await this.codes.check({ userId: request.userId, challengeId: request.enrollmentId, purpose: 'enrollment', code: request.code ?? '', now: request.now }),
+    }),
+    persist: async () => undefined,
+  };
 }

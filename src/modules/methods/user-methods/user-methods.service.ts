@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { UserEntity } from '../../users/entities/user.entity';
+import { inTransaction } from '../../../database/transactions';
 import { UserMethodEntity } from './user-method.entity';
 
 export interface EnabledMethod {
@@ -71,7 +72,7 @@ export class UserMethodsService {
       if (next) await repo.update({ userId, method: next.method }, { preferred: 1 });
     };
     if (manager) return run(manager);
-    await this.dataSource.transaction(async (m) => {
+    await inTransaction(this.dataSource, async (m) => {
       await this.lockUser(m, userId);
       await run(m);
     });
@@ -79,7 +80,7 @@ export class UserMethodsService {
 
   /** Makes `method` the preferred one. False when the user has not enabled it. */
   async setPreferred(userId: string, method: string): Promise<boolean> {
-    return this.dataSource.transaction(async (m) => {
+    return inTransaction(this.dataSource, async (m) => {
       await this.lockUser(m, userId);
       const repo = m.getRepository(UserMethodEntity);
       if ((await repo.countBy({ userId, method })) === 0) return false;

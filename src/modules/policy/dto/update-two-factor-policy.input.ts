@@ -65,4 +65,9 @@ export class UpdateTwoFactorPolicyInput implements PolicyChanges {
   @IsOptional()
   @IsInt()
   adminBackupCodeTtlMinutes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: POLICY_BOUNDS.reauthenticationMinutes.description })
+  @IsOptional()
+  @IsInt()
+  reauthenticationMinutes?: number | null;
 }

@@ -42,6 +42,9 @@ export class TwoFactorPolicyEntity {
   @Column({ type: 'int' })
   adminBackupCodeTtlMinutes: number;
 
+  @Column({ type: 'int', default: 15 })
+  reauthenticationMinutes: number;
+
   @DateColumn()
   updatedAt: Date;
 }

@@ -37,6 +37,12 @@ export class TwoFactorPolicyModel {
   @Field(() => Int, { description: 'Life of an admin-issued backup code (default 30).' })
   adminBackupCodeTtlMinutes: number;
 
+  @Field(() => Int, {
+    description:
+      'How long after entering the password or a second factor a session may add a method without the password again (default 15), 1-1440.',
+  })
+  reauthenticationMinutes: number;
+
   @Field()
   updatedAt: Date;
 

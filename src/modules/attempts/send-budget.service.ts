@@ -2,8 +2,9 @@ import { addSeconds, Clock } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { TwoFactorCodeSendsEntity } from './entities/two-factor-code-sends.entity';
+import { conditionalUpdate } from '../../database/conditional-update';
 import { insertIfAbsent } from '../../database/insert-rows';
+import { TwoFactorCodeSendsEntity } from './entities/two-factor-code-sends.entity';
 
 /** Codes one user may be sent per hour, by sign-ins and resends together, across all their pending sign-ins. */
 export const CODE_SENDS_PER_HOUR = 10;
@@ -15,14 +16,15 @@ export interface SendRefusal {
 }
 
 /**
- * The per-user budget of code sends: every send, the email of each sign-in
- * and each resend, counts against CODE_SENDS_PER_HOUR, so signing in over
- * and over with the right password cannot flood the mailbox. Within the cap
+ * The per-user budget of code sends: every send (the code of each sign-in,
+ * each resend, each enrollment code, by any method that delivers) counts
+ * against CODE_SENDS_PER_HOUR, so signing in or enrolling over and over
+ * cannot flood the mailbox. Within the cap
  * each sign-in mails its own code at once (CloudCX: "for every time login").
  * One conditional UPDATE per send: two racing sends cannot both pass the cap.
  */
 @Injectable()
-export class CodeSendsService {
+export class SendBudget {
   constructor(
     @InjectRepository(TwoFactorCodeSendsEntity) private readonly sends: Repository<TwoFactorCodeSendsEntity>,
     @Inject(Clock) private readonly clock: Clock,
@@ -33,19 +35,15 @@ export class CodeSendsService {
     const windowFloor = addSeconds(now, -WINDOW_SECONDS);
     const fresh = '(windowStartedAt IS NULL OR windowStartedAt <= :windowFloor)';
     for (let round = 0; round < 2; round++) {
-      const result = await this.sends
-        .createQueryBuilder()
-        .update()
-        // windowCount first: on MySQL the later assignment would otherwise see the new window.
-        .set({
+      const taken = await conditionalUpdate(this.sends, {
+        set: {
           windowCount: () => `CASE WHEN ${fresh} THEN 1 ELSE windowCount + 1 END`,
           windowStartedAt: () => `CASE WHEN ${fresh} THEN :now ELSE windowStartedAt END`,
-        })
-        .where('userId = :userId')
-        .andWhere(`(${fresh} OR windowCount < :cap)`)
-        .setParameters({ userId, now, windowFloor, cap: CODE_SENDS_PER_HOUR })
-        .execute();
-      if ((result.affected ?? 0) > 0) return null;
+        },
+        where: `userId = :userId AND (${fresh} OR windowCount < :cap)`,
+        parameters: { userId, now, windowFloor, cap: CODE_SENDS_PER_HOUR },
+      });
+      if (taken > 0) return null;
       const row = await this.sends.findOneBy({ userId });
       if (!row) {
         await this.create(userId);
@@ -59,12 +57,11 @@ export class CodeSendsService {
 
   /** Gives back a send that did not happen (nothing was sent). */
   async giveBack(userId: string): Promise<void> {
-    await this.sends
-      .createQueryBuilder()
-      .update()
-      .set({ windowCount: () => 'CASE WHEN windowCount > 0 THEN windowCount - 1 ELSE 0 END' })
-      .where('userId = :userId', { userId })
-      .execute();
+    await conditionalUpdate(this.sends, {
+      set: { windowCount: () => 'CASE WHEN windowCount > 0 THEN windowCount - 1 ELSE 0 END' },
+      where: 'userId = :userId',
+      parameters: { userId },
+    });
   }
 
   /** When the hourly cap lets a code be sent again, or null when it does now. */

@@ -4,10 +4,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
+import { conditionalUpdate } from '../../database/conditional-update';
+import { insertIfAbsent } from '../../database/insert-rows';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { minutesInWords, tryAgainIn } from './duration-words';
 import { TwoFactorAttemptsEntity } from './entities/two-factor-attempts.entity';
-import { insertIfAbsent } from '../../database/insert-rows';
 
 /** An in-flight claim lapses after this long (a request that crashed mid-check must not block the user). */
 const CLAIM_LEASE_SECONDS = 30;
@@ -137,24 +138,23 @@ export class AttemptsService {
     for (let round = 0; round < CLAIM_ROUNDS; round++) {
       const now = this.clock.now();
       const leaseUntil = addSeconds(now, CLAIM_LEASE_SECONDS);
-      const result = await this.attempts
-        .createQueryBuilder()
-        .update()
-        // Order matters on MySQL (assignments see earlier ones): inflight reads inflightUntil before it changes.
-        .set({
+      const claimed = await conditionalUpdate(this.attempts, {
+        set: {
           inflight: () => 'inflight + 1',
           inflightUntil: () => 'CASE WHEN inflightUntil IS NOT NULL AND inflightUntil > :leaseUntil THEN inflightUntil ELSE :leaseUntil END',
-        })
-        .where('userId = :userId')
-        .andWhere('(lockedUntil IS NULL OR lockedUntil <= :now)')
-        .andWhere('(cooldownUntil IS NULL OR cooldownUntil <= :now)')
-        // No lapsed claim left uncounted: a refusal below reaps them, then the claim is tried again.
-        .andWhere('(inflight = 0 OR inflightUntil > :now)')
-        .andWhere(`${FAILURES} + inflight < :max`)
-        .andWhere(`(${FAILURES} + inflight < :free OR inflight = 0)`)
-        .setParameters({ userId, now, leaseUntil, ...limits(policy) })
-        .execute();
-      if ((result.affected ?? 0) > 0) return { userId, policy, leaseUntil };
+        },
+        where: [
+          'userId = :userId',
+          '(lockedUntil IS NULL OR lockedUntil <= :now)',
+          '(cooldownUntil IS NULL OR cooldownUntil <= :now)',
+          // No lapsed claim left uncounted: a refusal below reaps them, then the claim is tried again.
+          '(inflight = 0 OR inflightUntil > :now)',
+          `${FAILURES} + inflight < :max`,
+          `(${FAILURES} + inflight < :free OR inflight = 0)`,
+        ].join(' AND '),
+        parameters: { userId, now, leaseUntil, ...limits(policy) },
+      });
+      if (claimed > 0) return { userId, policy, leaseUntil };
       // Refused: find out why (the common path above is one statement).
       const row = await this.attempts.findOneBy({ userId });
       if (!row) {
@@ -177,23 +177,17 @@ export class AttemptsService {
     const now = this.clock.now();
     const own = owns(claim, now);
     if (!own) await this.reap(claim.userId, claim.policy, now);
-    await this.attempts
-      .createQueryBuilder()
-      .update()
-      .set({ cooldownUntil: null, ...(own && { inflight: () => RELEASE }), failures: 0 })
-      .where('userId = :userId', { userId: claim.userId })
-      .execute();
+    await conditionalUpdate(this.attempts, {
+      set: { cooldownUntil: null, ...(own && { inflight: () => RELEASE }), failures: 0 },
+      where: 'userId = :userId',
+      parameters: { userId: claim.userId },
+    });
   }
 
   /** Nothing was decided (e.g. the session ended meanwhile): the claim is given back, if its lease still runs. */
   async released(claim: AttemptClaim): Promise<void> {
     if (!owns(claim, this.clock.now())) return;
-    await this.attempts
-      .createQueryBuilder()
-      .update()
-      .set({ inflight: () => RELEASE })
-      .where('userId = :userId', { userId: claim.userId })
-      .execute();
+    await conditionalUpdate(this.attempts, { set: { inflight: () => RELEASE }, where: 'userId = :userId', parameters: { userId: claim.userId } });
   }
 
   /**
@@ -212,24 +206,21 @@ export class AttemptsService {
       return this.outcome((await this.ensure(userId)), policy, now, false);
     }
     const next = `(${FAILURES} + 1)`;
-    await this.attempts
-      .createQueryBuilder()
-      .update()
-      // failures last: on MySQL the other assignments must still see the old count.
-      .set({
+    await conditionalUpdate(this.attempts, {
+      set: {
         lockedUntil: () => `CASE WHEN ${next} >= :max THEN :lockEnd ELSE lockedUntil END`,
         cooldownUntil: () => `CASE WHEN ${next} >= :max THEN NULL WHEN ${next} >= :cooldownFrom THEN :cooldownEnd ELSE cooldownUntil END`,
         inflight: () => RELEASE,
         failures: () => `CASE WHEN ${next} >= :max THEN 0 ELSE ${next} END`,
-      })
-      .where('userId = :userId')
-      .setParameters({
+      },
+      where: 'userId = :userId',
+      parameters: {
         userId,
         ...limits(policy),
         lockEnd: addMinutes(now, policy.lockoutMinutes),
         cooldownEnd: addMinutes(now, policy.cooldownMinutes),
-      })
-      .execute();
+      },
+    });
     // From the cooldown zone on only one claim is in flight, so this row is what our failure made.
     return this.outcome(await this.ensure(userId), policy, now, true);
   }
@@ -240,12 +231,11 @@ export class AttemptsService {
    * late settlement of one gives nothing back (its lease is checked first).
    */
   async clear(userId: string): Promise<void> {
-    await this.attempts
-      .createQueryBuilder()
-      .update()
-      .set({ failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null })
-      .where('userId = :userId', { userId })
-      .execute();
+    await conditionalUpdate(this.attempts, {
+      set: { failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null },
+      where: 'userId = :userId',
+      parameters: { userId },
+    });
   }
 
   /**
@@ -256,23 +246,18 @@ export class AttemptsService {
    */
   private async reap(userId: string, policy: TwoFactorPolicy, now: Date): Promise<FailureOutcome | null> {
     const next = `(${FAILURES} + inflight)`;
-    const result = await this.attempts
-      .createQueryBuilder()
-      .update()
-      // inflight last but one: on MySQL the assignments before it must still see the lapsed count.
-      .set({
+    const reaped = await conditionalUpdate(this.attempts, {
+      set: {
         lockedUntil: () => `CASE WHEN ${next} >= :max THEN :lockEnd ELSE lockedUntil END`,
         cooldownUntil: () => `CASE WHEN ${next} >= :max THEN NULL ELSE cooldownUntil END`,
         failures: () => `CASE WHEN ${next} >= :max THEN 0 ELSE ${next} END`,
         inflight: 0,
         inflightUntil: null,
-      })
-      .where('userId = :userId')
-      .andWhere('inflight > 0')
-      .andWhere('inflightUntil IS NOT NULL AND inflightUntil <= :now')
-      .setParameters({ userId, now, ...limits(policy), lockEnd: addMinutes(now, policy.lockoutMinutes) })
-      .execute();
-    if ((result.affected ?? 0) === 0) return null;
+      },
+      where: 'userId = :userId AND inflight > 0 AND inflightUntil IS NOT NULL AND inflightUntil <= :now',
+      parameters: { userId, now, ...limits(policy), lockEnd: addMinutes(now, policy.lockoutMinutes) },
+    });
+    if (reaped === 0) return null;
     return this.outcome(await this.ensure(userId), policy, now, true);
   }
 
