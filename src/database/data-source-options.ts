@@ -1,5 +1,6 @@
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource, DataSourceOptions, EntitySchema } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { TwofoldExtensions } from '../extensions/twofold-extension';
 import { ALL_ENTITIES } from './entities';
 import { ALL_MIGRATIONS } from './migrations';
 import { SLOW_QUERY_MS, SqlLogger } from './sql-logger';
@@ -7,8 +8,10 @@ import { SLOW_QUERY_MS, SqlLogger } from './sql-logger';
 /** The TypeORM options for the configured database (MySQL, or embedded SQLite in development). */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   // Parameters never reach the log (SqlLogger); statements only at LOG_LEVEL=debug.
+  // Twofold's own tables, then those of the extensions (TwofoldModule.forFeature) imported so far.
+  const entities: Array<Function | EntitySchema> = [...ALL_ENTITIES, ...TwofoldExtensions.entities()];
   const common = {
-    entities: ALL_ENTITIES,
+    entities,
     logging: true,
     logger: new SqlLogger(config.logLevel === 'debug'),
     maxQueryExecutionTime: SLOW_QUERY_MS,
@@ -19,7 +22,7 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
       ...common,
       type: config.database.mariadb ? 'mariadb' : 'mysql',
       url: config.database.url,
-      migrations: ALL_MIGRATIONS,
+      migrations: [...ALL_MIGRATIONS, ...TwofoldExtensions.migrations()],
       migrationsTableName: 'migrations',
       synchronize: false,
       // DATABASE_MIGRATE; DatabaseModule runs them under a lock (runMigrationsLocked).

@@ -14,6 +14,12 @@ export const TRANSACTION_ATTEMPTS = 4;
 
 const logger = new Logger('Transactions');
 
+/** Lock conflicts met (and retried) by this process: the concurrency tests read it to see the cause is gone, not just hidden. */
+let lockConflicts = 0;
+export function lockConflictsSeen(): number {
+  return lockConflicts;
+}
+
 /** True for a deadlock or lock-wait timeout reported by mysql2 (through TypeORM's QueryFailedError or not). */
 export function isRetryableLockError(error: unknown): boolean {
   const driverError = (error as { driverError?: { errno?: number } } | null)?.driverError ?? error;
@@ -49,7 +55,9 @@ export async function inTransaction<T>(dataSource: DataSource, work: (manager: E
     try {
       return sqlite ? await dataSource.transaction(work) : await dataSource.transaction(isolation, work);
     } catch (error) {
-      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableLockError(error)) throw error;
+      if (!isRetryableLockError(error)) throw error;
+      lockConflicts++;
+      if (attempt >= TRANSACTION_ATTEMPTS) throw error;
       logger.warn(`Transaction${options.name ? ` "${options.name}"` : ''} hit a lock conflict; running it again (attempt ${attempt + 1})`);
       // 5-40 ms, growing, random: the two sides of a deadlock do not collide again in step.
       await sleep(Math.round((5 + Math.random() * 15) * attempt));

@@ -1,16 +1,25 @@
 import { DynamicModule, Global, Inject, Injectable, Module } from '@nestjs/common';
-import { DEFAULT_ROLE_PERMISSIONS, Permission, RolePermissions } from './permissions';
+import { TwofoldExtensions } from '../../extensions/twofold-extension';
+import { AnyPermission, DEFAULT_ROLE_PERMISSIONS, RolePermissions } from './permissions';
 
-/** Answers "may this role do that?" from the one role-to-permissions map. */
+/** Answers "may this role do that?" from the one role-to-permissions map (with the extensions' permissions). */
 @Injectable()
 export class AccessControl {
-  constructor(@Inject(RolePermissions) private readonly rolePermissions: RolePermissions) {}
+  private readonly granted: Map<string, Set<string>>;
 
-  can(role: string, permission: Permission): boolean {
-    return (this.rolePermissions[role] ?? []).includes(permission);
+  constructor(@Inject(RolePermissions) rolePermissions: RolePermissions) {
+    this.granted = new Map(Object.entries(rolePermissions).map(([role, permissions]) => [role, new Set<string>(permissions)]));
+    for (const [permission, roles] of Object.entries(TwofoldExtensions.permissions())) {
+      for (const role of roles) this.granted.set(role, (this.granted.get(role) ?? new Set<string>()).add(permission));
+    }
+  }
+
+  can(role: string, permission: AnyPermission): boolean {
+    return this.granted.get(role)?.has(permission) ?? false;
   }
 }
 
+/** Global like the configuration: the guard and every resolver that checks a permission read the same map. */
 @Global()
 @Module({})
 export class AccessControlModule {

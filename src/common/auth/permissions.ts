@@ -18,11 +18,15 @@ export enum Permission {
   SECURITY_EVENTS_READ_ALL = 'security-events:read-all',
 }
 
+/** A built-in permission, or one an extension declared (TwofoldModule.forFeature({ permissions })). */
+export type AnyPermission = Permission | (string & {});
+
 /**
  * Which role holds which permissions: the one place roles are interpreted.
- * Integrators can provide their own map under the same-named token.
+ * Integrators pass their own map to TwofoldModule.forRoot({ rolePermissions })
+ * (new roles, or different rights); extensions add their permissions to it.
  */
-export type RolePermissions = Readonly<Record<string, readonly Permission[]>>;
+export type RolePermissions = Readonly<Record<string, readonly AnyPermission[]>>;
 export const RolePermissions = Symbol('RolePermissions');
 
 export const DEFAULT_ROLE_PERMISSIONS: RolePermissions = {

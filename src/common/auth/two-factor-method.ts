@@ -21,6 +21,10 @@ registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', valuesMap: VALUES_M
 
 const CONTRACT_METHODS: readonly string[] = Object.values(TwoFactorMethod);
 
+/** VerifyTwoFactorInput.code, as the contract describes it. */
+export const VERIFY_CODE_DESCRIPTION =
+  'Six ASCII digits for EMAIL and AUTHENTICATOR_APP (spaces ignored); any other form is BAD_USER_INPUT and costs no attempt. Required for every method but PASSKEY.';
+
 /**
  * Makes an integrator's method (e.g. 'SMS') a value of the GraphQL enum
  * TwoFactorMethod, so clients can name it in verifyTwoFactor, policies and

@@ -1,5 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
-import { Permission } from '../auth/permissions';
+import { AnyPermission } from '../auth/permissions';
 import { ALL_STAGES, SessionStage } from '../auth/session-stage';
 
 export const IS_PUBLIC = 'twofold:public';
@@ -25,4 +25,4 @@ export const AllowPendingEnrollment = () => AllowStages(SessionStage.AUTHENTICAT
 export const AllowPendingTwoFactor = () => AllowStages(SessionStage.PENDING_TWO_FACTOR);
 
 /** The caller's role must hold every one of these (checked after the stage). */
-export const RequirePermissions = (...permissions: Permission[]) => SetMetadata(REQUIRED_PERMISSIONS, permissions);
+export const RequirePermissions = (...permissions: AnyPermission[]) => SetMetadata(REQUIRED_PERMISSIONS, permissions);

@@ -1,5 +1,6 @@
 import { IntrinsicException } from '@nestjs/common';
-import { defaultMessage, ErrorCode } from './error-code';
+import { TwofoldExtensions } from '../../extensions/twofold-extension';
+import { defaultMessage, ErrorCode, isContractCode } from './error-code';
 
 /** Extra facts a client may act on; only these reach `extensions`. */
 export interface ErrorDetails {
@@ -16,11 +17,12 @@ export interface ErrorDetails {
  */
 export class DomainException extends IntrinsicException {
   constructor(
-    readonly code: ErrorCode,
+    /** A contract code, or one an extension registered (TwofoldModule.forFeature({ errorCodes })). */
+    readonly code: ErrorCode | (string & {}),
     message?: string,
     readonly details: ErrorDetails = {},
   ) {
-    super(message ?? defaultMessage(code));
+    super(message ?? messageOf(code));
     this.name = 'DomainException';
   }
 
@@ -31,4 +33,15 @@ export class DomainException extends IntrinsicException {
   static notFound(what = 'Not found.'): DomainException {
     return new DomainException(ErrorCode.NOT_FOUND, what);
   }
+}
+
+/** The default message of a contract code or of a code an extension registered. */
+function messageOf(code: string): string {
+  if (isContractCode(code)) return defaultMessage(code);
+  return TwofoldExtensions.errorMessage(code) ?? 'The request failed.';
+}
+
+/** Whether `code` may reach a client: a contract code, or one an extension registered. */
+export function isKnownErrorCode(code: string): boolean {
+  return isContractCode(code) || TwofoldExtensions.errorMessage(code) !== undefined;
 }

@@ -23,6 +23,12 @@ export enum ErrorCode {
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }
 
+const CONTRACT_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCode));
+
+export function isContractCode(code: string): code is ErrorCode {
+  return CONTRACT_CODES.has(code);
+}
+
 /** The message a client sees when the thrower gives none. */
 export function defaultMessage(code: ErrorCode): string {
   switch (code) {

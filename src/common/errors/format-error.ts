@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
-import { DomainException } from './domain.exception';
+import { DomainException, isKnownErrorCode } from './domain.exception';
 import { defaultMessage, ErrorCode } from './error-code';
 
 const logger = new Logger('GraphQL');
@@ -75,7 +75,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const original = unwrap(error);
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
-  if (original instanceof DomainException) {
+  if (original instanceof DomainException && isKnownErrorCode(original.code)) {
     const { field, retryAfterSeconds, attemptsRemaining } = original.details;
     return {
       ...base,

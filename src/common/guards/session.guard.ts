@@ -3,7 +3,7 @@ import { CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { Authenticator, Strategy } from 'passport';
 import { AccessControl } from '../auth/access-control';
-import { Permission } from '../auth/permissions';
+import { AnyPermission } from '../auth/permissions';
 import { Principal } from '../auth/principal';
 import { SessionStage } from '../auth/session-stage';
 import { ALLOWED_STAGES, IS_PUBLIC, REQUIRED_PERMISSIONS } from '../decorators/access.decorators';
@@ -31,9 +31,10 @@ function wrongStage(stage: SessionStage): DomainException {
 }
 
 /**
- * The one global guard, failing closed. Every resolver needs an
+ * The one global guard, failing closed. Every GraphQL resolver needs an
  * AUTHENTICATED session unless it says otherwise with @Public() or
- * @AllowStages(...); then the role must hold @RequirePermissions(...).
+ * @AllowStages(...); then the role must hold @RequirePermissions(...). An
+ * HTTP route opts in with the same decorators.
  *
  * The bearer token is read by the auth module's passport strategy, run
  * through a passport Authenticator of this application's own (not the
@@ -54,6 +55,9 @@ export class SessionGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    // Every GraphQL field is guarded (fail closed). Plain HTTP routes are guarded only when they ask for a
+    // Twofold session (@AllowStages / @RequirePermissions): a host app's own controllers are its business.
+    if (context.getType<string>() !== 'graphql' && !this.asksForSession(targets)) return true;
 
     const req = httpRequestOf(context);
     const principal = await this.authenticate(req, httpResponseOf(context));
@@ -62,9 +66,16 @@ export class SessionGuard implements CanActivate {
     const stages = this.reflector.getAllAndOverride<SessionStage[]>(ALLOWED_STAGES, targets) ?? [SessionStage.AUTHENTICATED];
     if (!stages.includes(principal.stage)) throw wrongStage(principal.stage);
 
-    const required = this.reflector.getAllAndOverride<Permission[]>(REQUIRED_PERMISSIONS, targets) ?? [];
+    const required = this.reflector.getAllAndOverride<AnyPermission[]>(REQUIRED_PERMISSIONS, targets) ?? [];
     if (!required.every((permission) => this.access.can(principal.role, permission))) throw new DomainException(ErrorCode.FORBIDDEN);
     return true;
+  }
+
+  private asksForSession(targets: Array<Function | object>): boolean {
+    return (
+      this.reflector.getAllAndOverride<unknown>(ALLOWED_STAGES, targets as Function[]) !== undefined ||
+      this.reflector.getAllAndOverride<unknown>(REQUIRED_PERMISSIONS, targets as Function[]) !== undefined
+    );
   }
 
   /** Passport's answer: a principal, or why not; never its own 401 response. */

@@ -5,7 +5,8 @@ import { ClientInfo } from '../../common/http/request-context';
 import { EventBus } from '../events/event-bus';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { SecurityEventType } from '../security-events/security-event-type';
-import { AttemptClaim, AttemptsService, lockedError, LockoutStarted } from './attempts.service';
+import { AttemptClaim, lockedError, LockoutStarted } from './attempt-outcomes';
+import { AttemptsService } from './attempts.service';
 import { tryAgainIn } from './duration-words';
 import { LockoutService } from './lockout.service';
 
@@ -85,6 +86,14 @@ export class AttemptGate {
       if (error instanceof DomainException && error.code === ErrorCode.ACCOUNT_LOCKED) await this.lockout.alreadyRunning(userId);
       throw error;
     }
+  }
+
+  /** ACCOUNT_LOCKED while a lockout runs (nothing is sent to a locked account); a pending sign-in that asks ends too. */
+  async assertNotLocked(userId: string, policy: TwoFactorPolicy): Promise<void> {
+    const { lockedForSeconds } = await this.attempts.snapshot(userId, policy);
+    if (lockedForSeconds === 0) return;
+    await this.lockout.alreadyRunning(userId);
+    throw lockedError(lockedForSeconds, policy);
   }
 
   private async claim(check: GatedCheck<unknown>): Promise<AttemptClaim> {

@@ -1,7 +1,7 @@
 import { Clock } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientInfo } from '../../common/http/request-context';
-import { AttemptsSnapshot } from '../attempts/attempts.service';
+import { AttemptsSnapshot } from '../attempts/attempt-outcomes';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { TwoFactorChallengeModel } from '../auth/models/two-factor-challenge.model';
 import { SessionIssuer } from '../auth/session-issuer.service';

@@ -12,7 +12,7 @@ import { ChallengeMethods, UserMethods } from './offered-methods';
 
 const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntity;
 const client = { ip: '127.0.0.1', userAgent: 'test' };
-const app = { method: 'AUTHENTICATOR_APP', primary: true } as never;
+const app = { method: 'APP_TEST', primary: true } as never;
 
 function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: TwoFactorRequirement; device?: boolean; frequency?: TwoFactorFrequency }) {
   const policy = {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AttemptsService, lockedError } from '../attempts/attempts.service';
+import { lockedError } from '../attempts/attempt-outcomes';
+import { AttemptsService } from '../attempts/attempts.service';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { SessionIssuer } from '../auth/session-issuer.service';
 import { SignInContext, SignInFlow } from '../auth/sign-in-flow';

@@ -1,7 +1,8 @@
 import { addSeconds } from '@app/clock';
 import { Injectable } from '@nestjs/common';
 import { TwoFactorMethod } from '../../common/auth/two-factor-method';
-import { AttemptsService, AttemptsSnapshot } from '../attempts/attempts.service';
+import { AttemptsSnapshot } from '../attempts/attempt-outcomes';
+import { AttemptsService } from '../attempts/attempts.service';
 import { TwoFactorChallengeModel } from '../auth/models/two-factor-challenge.model';
 import { CodeDelivery } from '../methods/code-delivery.service';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';

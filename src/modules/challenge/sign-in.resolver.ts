@@ -21,7 +21,7 @@ export class SignInResolver {
 
   @Mutation(() => AuthPayloadModel, {
     description:
-      'Public. Starts a session at the stage the user and the policy call for; sends the email code when EMAIL is the preferred method.',
+      'Public. Starts a session at the stage the user and the policy call for; sends the code at once when the preferred method sends one (an email code).',
   })
   @Public()
   @SensitiveRateLimit()

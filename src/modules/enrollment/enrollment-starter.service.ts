@@ -57,14 +57,14 @@ export class EnrollmentStarter {
     const { userId, email } = principal;
     if (!enrollment.repeatable && (await this.userMethods.isEnabled(userId, method))) throw alreadyOnError(method);
 
+    // Nothing is set up (or sent) for a locked account.
+    await this.gate.assertNotLocked(userId, policy);
     const now = this.clock.now();
     const existing = await this.pending.find(userId, method);
     if (handler.deliver) {
       // Asked again while the last code is fresh: the enrollment under way, no second message.
       const resendAvailableAt = existing?.lastSentAt ? addSeconds(existing.lastSentAt, policy.resendCooldownSeconds) : null;
       if (existing && existing.expiresAt > now && resendAvailableAt && resendAvailableAt > now) return view(existing, resendAvailableAt);
-      // No code is mailed during a lockout.
-      await this.gate.assertNoWait(userId, policy);
     }
 
     const id = randomUUID();
@@ -88,7 +88,7 @@ export class EnrollmentStarter {
     await handler.assertAvailable?.();
     const row = await this.pending.find(principal.userId, method);
     if (!row || row.expiresAt <= this.clock.now()) throw noPendingEnrollment();
-    await this.gate.assertNoWait(principal.userId, policy);
+    await this.gate.assertNotLocked(principal.userId, policy);
     return this.send(handler, principal, row, policy);
   }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registerTwoFactorMethodName } from '../../common/auth/two-factor-method';
 import { BackupCodesService } from '../backup-codes/backup-codes.service';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
 import { EnabledMethod, UserMethodsService } from '../methods/user-methods/user-methods.service';
@@ -15,6 +16,12 @@ function service(rows: EnabledMethod[], remaining: number, primary: Record<strin
 
 const at = new Date('2026-01-01T00:00:00Z');
 
+// Two made-up methods, registered in this order: the enum's order is registration order.
+const FIRST = 'STATUS_FIRST_TEST';
+const SECOND = 'STATUS_SECOND_TEST';
+registerTwoFactorMethodName(FIRST);
+registerTwoFactorMethodName(SECOND);
+
 describe('TwoFactorStatusService', () => {
   it('nothing enabled', async () => {
     expect(await service([], 0, {}).getStatus('u')).toEqual({ enabled: false, methods: [], preferredMethod: null, backupCodesRemaining: 0 });
@@ -22,19 +29,19 @@ describe('TwoFactorStatusService', () => {
 
   it('lists primary methods in enum order, skips uninstalled ones, names the preferred', async () => {
     const rows = [
-      { method: 'AUTHENTICATOR_APP', enabledAt: at, preferred: false },
+      { method: SECOND, enabledAt: at, preferred: false },
       { method: 'GONE', enabledAt: at, preferred: false },
-      { method: 'EMAIL', enabledAt: new Date(at.getTime() + 1), preferred: true },
+      { method: FIRST, enabledAt: new Date(at.getTime() + 1), preferred: true },
     ];
-    const status = await service(rows, 7, { EMAIL: true, AUTHENTICATOR_APP: true }).getStatus('u');
-    expect(status).toEqual({ enabled: true, methods: ['EMAIL', 'AUTHENTICATOR_APP'], preferredMethod: 'EMAIL', backupCodesRemaining: 7 });
+    const status = await service(rows, 7, { [FIRST]: true, [SECOND]: true }).getStatus('u');
+    expect(status).toEqual({ enabled: true, methods: [FIRST, SECOND], preferredMethod: FIRST, backupCodesRemaining: 7 });
   });
 
   it('falls back to the first method when the preferred one is not installed', async () => {
     const rows = [
       { method: 'GONE', enabledAt: at, preferred: true },
-      { method: 'AUTHENTICATOR_APP', enabledAt: at, preferred: false },
+      { method: SECOND, enabledAt: at, preferred: false },
     ];
-    expect((await service(rows, 10, { AUTHENTICATOR_APP: true }).getStatus('u')).preferredMethod).toBe('AUTHENTICATOR_APP');
+    expect((await service(rows, 10, { [SECOND]: true }).getStatus('u')).preferredMethod).toBe(SECOND);
   });
 });

@@ -8,7 +8,7 @@ import { UserMethodsService } from '../methods/user-methods/user-methods.service
 export interface TwoFactorStatus {
   /** True when at least one primary method is enabled. */
   enabled: boolean;
-  /** Enabled primary methods (EMAIL, AUTHENTICATOR_APP, an integrator's), in the enum's order. */
+  /** Enabled primary methods (built-in and integrators'), in the enum's order. */
   methods: string[];
   /** The one asked for first at sign-in; null when none is enabled. */
   preferredMethod: string | null;
@@ -32,7 +32,7 @@ export class TwoFactorStatusService {
 
   /**
    * The enabled primary methods and the preferred one, in one indexed read.
-   * Methods come in the enum's order (EMAIL, AUTHENTICATOR_APP, then
+   * Methods come in the enum's order (the contract's, then
    * integrators' in the order they were registered); those whose handler is
    * no longer installed do not count.
    */

@@ -2,6 +2,7 @@ import { Clock } from '@app/clock';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
+import { TwofoldExtensions } from '../../extensions/twofold-extension';
 import { RETENTION_RULES, RetentionRule } from './retention.rules';
 import { describeError } from '../../common/errors/describe-error';
 
@@ -49,7 +50,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   async runOnce(): Promise<Record<string, number>> {
     const now = this.clock.now();
     const deleted: Record<string, number> = {};
-    for (const rule of RETENTION_RULES) {
+    for (const rule of [...RETENTION_RULES, ...TwofoldExtensions.retention()]) {
       const count = await this.prune(rule, now);
       if (count > 0) deleted[this.dataSource.getMetadata(rule.entity).tableName] = count;
     }

@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
-import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
+import { TwoFactorMethod, VERIFY_CODE_DESCRIPTION } from '../../../common/auth/two-factor-method';
 import { JsonValue } from '../../../graphql/json.scalar';
 
 @InputType('VerifyTwoFactorInput')
@@ -10,11 +10,7 @@ export class VerifyTwoFactorInput {
   @IsString()
   method: TwoFactorMethod;
 
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'Six ASCII digits for EMAIL and AUTHENTICATOR_APP (spaces ignored); any other form is BAD_USER_INPUT and costs no attempt. Required for every method but PASSKEY.',
-  })
+  @Field(() => String, { nullable: true, description: VERIFY_CODE_DESCRIPTION })
   @IsOptional()
   @IsString()
   @MaxLength(64, { message: 'code is not a code of this method' })

@@ -3,10 +3,10 @@ import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 
 @ObjectType('TwoFactorStatus')
 export class TwoFactorStatusModel {
-  @Field({ description: 'True when at least one of EMAIL or AUTHENTICATOR_APP is enabled.' })
+  @Field({ description: 'True when at least one method other than BACKUP_CODE is enabled.' })
   enabled: boolean;
 
-  @Field(() => [TwoFactorMethod], { description: 'The enabled methods among EMAIL and AUTHENTICATOR_APP.' })
+  @Field(() => [TwoFactorMethod], { description: 'The enabled methods (never BACKUP_CODE, which comes with any of them).' })
   methods: string[];
 
   @Field(() => TwoFactorMethod, { nullable: true })

@@ -2,12 +2,13 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { Clock } from '@app/clock';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AccessControlModule } from './common/auth/access-control';
 import { RolePermissions } from './common/auth/permissions';
 import { formatGraphQLError } from './common/errors/format-error';
+import { DomainExceptionHttpFilter } from './common/errors/http-exception.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { SessionGuard } from './common/guards/session.guard';
 import { graphqlLoggingPlugin } from './common/logging/request-logging';
@@ -16,6 +17,7 @@ import { SecurityModule } from './common/security/security.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { TwofoldExtension, TwofoldExtensions } from './extensions/twofold-extension';
 import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
 import { JsonScalar } from './graphql/json.scalar';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
@@ -35,24 +37,32 @@ import { SecurityEventsModule } from './modules/security-events/security-events.
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
 import { UsersModule } from './modules/users/users.module';
 
-export interface AppModuleOptions {
+export interface TwofoldModuleOptions {
+  /** The validated configuration: loadConfig(process.env), or built by the host app. */
   config: AppConfig;
   /** Tests pass a ManualClock to move time. */
   clock?: Clock;
-  /** Where to write the generated schema; `true` keeps it in memory (tests). */
+  /** Where to write the generated schema; `true` keeps it in memory (tests, production). */
   schemaFile?: string | true;
-  /** An integrator's roles and what each may do. */
+  /** An integrator's roles and what each may do (default: ADMIN everything, AGENT nothing more than their own account). */
   rolePermissions?: RolePermissions;
-  /** Extra modules, e.g. an integrator's second-factor method. */
+  /** Extra modules, e.g. an integrator's second-factor method (each with its TwofoldModule.forFeature). */
   imports?: ModuleMetadata['imports'];
 }
 
+/**
+ * Twofold as one Nest module: the GraphQL API, its guard, the built-in
+ * methods and everything they need. `forRoot` once, in the application (or
+ * a host application's) root module; `forFeature` in each extension's own
+ * module, for what an extension adds besides its providers (tables,
+ * migrations, retention rules, error codes, permissions).
+ */
 @Module({})
-export class AppModule {
-  static register(options: AppModuleOptions): DynamicModule {
+export class TwofoldModule {
+  static forRoot(options: TwofoldModuleOptions): DynamicModule {
     const { config } = options;
     return {
-      module: AppModule,
+      module: TwofoldModule,
       imports: [
         ConfigModule.forRoot(config),
         SecurityModule.forRoot(options.clock),
@@ -103,8 +113,20 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Twofold's errors thrown in a host app's REST controllers answer with their HTTP status, not a bare 500.
+        { provide: APP_FILTER, useClass: DomainExceptionHttpFilter },
         JsonScalar,
       ],
     };
   }
+
+  /** What an extension adds (see TwofoldExtension); import it in the extension's own module. */
+  static forFeature(extension: TwofoldExtension): DynamicModule {
+    TwofoldExtensions.add(extension);
+    return { module: TwofoldFeatureModule, providers: [{ provide: `TWOFOLD_EXTENSION:${extension.name}`, useValue: extension }] };
+  }
 }
+
+/** The (empty) module forFeature returns: registration happens when forFeature is called. */
+@Module({})
+class TwofoldFeatureModule {}
