@@ -21,6 +21,7 @@ import { adminToken, errorCode, GraphQLResponse, signIn, startTestApp, TestApp }
 import { holdAfter } from './support/barrier';
 import { enableSms, lastSmsCode, SMS, SmsTestModule } from './support/sms-method';
 import { ReceivedMail, sixDigitCode, TestSmtpServer } from './support/smtp';
+import { waitUntil } from './support/wait';
 
 const PASSWORD = 'challenge-password-1';
 const CHALLENGE = 'methods emailSentTo resendAvailableAt attemptsRemaining retryAvailableAt rememberDeviceDays expiresAt';
@@ -683,13 +684,13 @@ describe('challenge: the pending-2FA sign-in', () => {
   // ---- lockout, policy, mail budget, admin reset (security review) ------------
 
   /** Messages queued for the user so far (codes and notices): a send shows up here before the request returns. */
-  /** Waits until no message for the user is left to send, and a moment more for the SMTP server to have it. */
+  /**
+   * Waits until no message for the user is left to send. A row is SENT only after the SMTP server's "250",
+   * which the test server gives once it has stored the message: nothing more to wait for.
+   */
   const outboxSettled = async (userId: string) => {
     const outbox = t.app.get(DataSource).getRepository(MailOutboxEntity);
-    for (let i = 0; i < 150 && (await outbox.countBy({ userId, status: MailOutboxStatus.PENDING })) > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil('the user\'s mail to be sent', async () => (await outbox.countBy({ userId, status: MailOutboxStatus.PENDING })) === 0);
   };
   const queuedFor = (userId: string) => t.app.get(DataSource).getRepository(MailOutboxEntity).countBy({ userId });
 
