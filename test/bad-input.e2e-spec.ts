@@ -206,7 +206,8 @@ describe('bad input never crashes the server', () => {
     expect(problems).toEqual([]);
     expect(requests).toBeGreaterThan(500);
     expect(seen.get('BAD_USER_INPUT')).toBeGreaterThan(100);
-  });
+    // Over 500 requests one after another: a hang guard for a busy machine, not a measure of speed.
+  }, 180_000);
 
   it('wrong types never reach a resolver: BAD_USER_INPUT every time', async () => {
     const token = await tokenFor('agent', SessionStage.PENDING_TWO_FACTOR);
