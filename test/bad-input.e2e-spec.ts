@@ -206,7 +206,7 @@ describe('bad input never crashes the server', () => {
     expect(problems).toEqual([]);
     expect(requests).toBeGreaterThan(500);
     expect(seen.get('BAD_USER_INPUT')).toBeGreaterThan(100);
-    // Hundreds of requests, some hashing a password: a hang guard, not a timing.
+    // Over 500 requests one after another, some hashing a password: a hang guard for a busy machine, not a measure of speed.
   }, 300_000);
 
   it('wrong types never reach a resolver: BAD_USER_INPUT every time', async () => {

@@ -8,6 +8,8 @@ import { TwoFactorChallengeEntity } from '../src/modules/challenge/entities/two-
 import { ChallengeStore } from '../src/modules/challenge/challenge-store.service';
 import { CODE_SENDS_PER_HOUR } from '../src/modules/attempts/send-budget.service';
 import { MailOutboxEntity, MailOutboxStatus } from '../src/modules/mail/entities/mail-outbox.entity';
+import { BackupCodeEntity } from '../src/modules/backup-codes/entities/backup-code.entity';
+import { AuthenticatorSecretsService } from '../src/modules/methods/authenticator/authenticator-secrets.service';
 import { EmailCodeEntity } from '../src/modules/methods/email/email-code.entity';
 import { TwoFactorMethodHandler } from '../src/modules/methods/two-factor-method.handler';
 import { TwoFactorMethodsRegistry } from '../src/modules/methods/two-factor-methods.registry';
@@ -16,8 +18,10 @@ import { TwoFactorFrequency, TwoFactorPolicy, TwoFactorRequirement } from '../sr
 import { SecurityEventEntity } from '../src/modules/security-events/entities/security-event.entity';
 import { UsersService } from '../src/modules/users/users.service';
 import { adminToken, errorCode, GraphQLResponse, signIn, startTestApp, TestApp } from './support/app';
+import { holdAfter } from './support/barrier';
 import { enableSms, lastSmsCode, SMS, SmsTestModule } from './support/sms-method';
 import { ReceivedMail, sixDigitCode, TestSmtpServer } from './support/smtp';
+import { waitUntil } from './support/wait';
 
 const PASSWORD = 'challenge-password-1';
 const CHALLENGE = 'methods emailSentTo resendAvailableAt attemptsRemaining retryAvailableAt rememberDeviceDays expiresAt';
@@ -450,6 +454,8 @@ describe('challenge: the pending-2FA sign-in', () => {
         expect(response.data?.a19?.stage).not.toBe('AUTHENTICATED');
       }
     });
+    // At least one field is checked (refusing them all would be no defence), and no more than the policy allows.
+    expect(evaluations).toBeGreaterThanOrEqual(1);
     expect(evaluations).toBeLessThanOrEqual(3);
     expect((await gql(CURRENT, {}, session.sessionToken)).data.currentSession.challenge.attemptsRemaining).toBe(5 - evaluations);
   });
@@ -523,8 +529,17 @@ describe('challenge: the pending-2FA sign-in', () => {
     const user = await enableApp(await newUser());
     const [a, b] = await pendingMany(user, 2);
     const code = totp(user.secret!);
-    const results = await Promise.all([verify(a.sessionToken, 'AUTHENTICATOR_APP', code), verify(b.sessionToken, 'AUTHENTICATOR_APP', code)]);
+    // Both read the last used step before either records its own: only the UPDATE's step condition decides.
+    const held = holdAfter(t.app.get(AuthenticatorSecretsService), 'find', 2);
+    let results: GraphQLResponse[];
+    try {
+      results = await Promise.all([verify(a.sessionToken, 'AUTHENTICATOR_APP', code), verify(b.sessionToken, 'AUTHENTICATOR_APP', code)]);
+    } finally {
+      held.restore();
+    }
+    expect(held.arrived).toBe(2);
     expect(results.filter((r) => r.data?.verifyTwoFactor?.stage === 'AUTHENTICATED')).toHaveLength(1);
+    expect(results.map(errorCode).filter(Boolean)).toEqual(['INVALID_CODE']);
   });
 
   it('two right answers racing on one pending session mint one session', async () => {
@@ -555,9 +570,21 @@ describe('challenge: the pending-2FA sign-in', () => {
     expect(errorCode(await verify(again.sessionToken, 'BACKUP_CODE', code))).toBe('INVALID_CODE');
     expectSignedIn(await verify(again.sessionToken, 'AUTHENTICATOR_APP', totp(user.secret!)), user);
 
+    // Twenty uses of one code, each past the attempt claim (a policy that lets twenty checks run side by side),
+    // each reading the unused codes before any marks one used: only the UPDATE's "still unused" condition decides.
     const sessions = await pendingMany(user, 20);
-    const results = await Promise.all(sessions.map((s) => verify(s.sessionToken, 'BACKUP_CODE', raceCode)));
-    expect(results.filter((r) => r.data?.verifyTwoFactor?.stage === 'AUTHENTICATED')).toHaveLength(1);
+    await withPolicy({ maxAttempts: 100, cooldownFromAttempt: 100 }, async () => {
+      const held = holdAfter(t.app.get(DataSource).getRepository(BackupCodeEntity), 'find', 20);
+      let results: GraphQLResponse[];
+      try {
+        results = await Promise.all(sessions.map((s) => verify(s.sessionToken, 'BACKUP_CODE', raceCode)));
+      } finally {
+        held.restore();
+      }
+      expect(held.arrived).toBe(20);
+      expect(results.filter((r) => r.data?.verifyTwoFactor?.stage === 'AUTHENTICATED')).toHaveLength(1);
+      expect(results.map(errorCode).filter(Boolean)).toEqual(Array(19).fill('INVALID_CODE'));
+    });
   });
 
   it('a code of another user is never accepted', async () => {
@@ -657,13 +684,13 @@ describe('challenge: the pending-2FA sign-in', () => {
   // ---- lockout, policy, mail budget, admin reset (security review) ------------
 
   /** Messages queued for the user so far (codes and notices): a send shows up here before the request returns. */
-  /** Waits until no message for the user is left to send, and a moment more for the SMTP server to have it. */
+  /**
+   * Waits until no message for the user is left to send. A row is SENT only after the SMTP server's "250",
+   * which the test server gives once it has stored the message: nothing more to wait for.
+   */
   const outboxSettled = async (userId: string) => {
     const outbox = t.app.get(DataSource).getRepository(MailOutboxEntity);
-    for (let i = 0; i < 150 && (await outbox.countBy({ userId, status: MailOutboxStatus.PENDING })) > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitUntil('the user\'s mail to be sent', async () => (await outbox.countBy({ userId, status: MailOutboxStatus.PENDING })) === 0);
   };
   const queuedFor = (userId: string) => t.app.get(DataSource).getRepository(MailOutboxEntity).countBy({ userId });
 

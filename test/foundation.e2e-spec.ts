@@ -97,13 +97,29 @@ describe('foundation: users, sessions, guards', () => {
   });
 
   it('sessions expire when idle and at their absolute limit', async () => {
-    const token = (await signIn(t, ADMIN_EMAIL, ADMIN_PASSWORD)).sessionToken;
+    const current = (token: string) => t.gql(`{ currentSession { stage expiresAt } }`, {}, { token });
+    const idle = (await signIn(t, ADMIN_EMAIL, ADMIN_PASSWORD)).sessionToken;
     t.clock.advanceMinutes(100);
-    expect((await t.gql(`{ currentSession { stage } }`, {}, { token })).data.currentSession.stage).toBe('AUTHENTICATED');
+    expect((await current(idle)).data.currentSession.stage).toBe('AUTHENTICATED');
     t.clock.advanceMinutes(100); // idle limit slid forward from the last use
-    expect((await t.gql(`{ currentSession { stage } }`, {}, { token })).data).toBeTruthy();
+    expect((await current(idle)).data.currentSession.stage).toBe('AUTHENTICATED');
     t.clock.advanceMinutes(121);
-    expect(errorCode(await t.gql(`{ currentSession { stage } }`, {}, { token }))).toBe('UNAUTHENTICATED');
+    expect(errorCode(await current(idle))).toBe('UNAUTHENTICATED');
+
+    // Used every 100 minutes, a session never idles out, yet ends 12 hours (SESSION_MAX_HOURS) after it opened.
+    const opened = t.clock.now().getTime();
+    const busy = (await signIn(t, ADMIN_EMAIL, ADMIN_PASSWORD)).sessionToken;
+    const limit = opened + 12 * 3_600_000;
+    while (t.clock.now().getTime() + 100 * 60_000 < limit) {
+      t.clock.advanceMinutes(100);
+      expect((await current(busy)).data.currentSession.stage).toBe('AUTHENTICATED');
+    }
+    // The last stretch before the limit: the idle expiry no longer slides past it.
+    expect((await current(busy)).data.currentSession.expiresAt).toBe(new Date(limit).toISOString());
+    t.clock.advanceSeconds((limit - t.clock.now().getTime()) / 1000 - 1);
+    expect((await current(busy)).data.currentSession.stage).toBe('AUTHENTICATED');
+    t.clock.advanceSeconds(1);
+    expect(errorCode(await current(busy))).toBe('UNAUTHENTICATED');
     admin = await adminToken(t);
   });
 

@@ -1,12 +1,14 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_APP_SECRET } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
+import { waitUntil } from './support/wait';
 
 /** Starts the server from source as a separate process (NODE_ENV=production) and resolves its port. */
-async function startServer(database: TestDatabase, output: string[]): Promise<{ child: ChildProcess; url: string }> {
+async function startServer(database: TestDatabase, output: string[]): Promise<{ child: ChildProcess; url: string; port: number }> {
   const child = fork(join(__dirname, 'support/child-server.ts'), [], {
     execArgv: ['-r', join(__dirname, 'support/register-ts.cjs')],
     env: {
@@ -27,8 +29,19 @@ async function startServer(database: TestDatabase, output: string[]): Promise<{ 
       throw new Error(`server exited with ${code} before listening:\n${output.join('')}`);
     }),
   ])) as [{ port: number }];
-  return { child, url: `http://127.0.0.1:${message.port}` };
+  return { child, url: `http://127.0.0.1:${message.port}`, port: message.port };
 }
+
+/** Whether a new TCP connection to the port is refused (rather than accepted). */
+const refusesConnections = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 
 const query = (url: string, body: string) => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
 
@@ -42,28 +55,33 @@ describe('graceful shutdown on SIGTERM', () => {
   afterAll(async () => database?.drop());
 
   it('finishes the requests in flight, refuses new connections, and exits 0', async () => {
-    const { child, url } = await startServer(database, output);
+    const { child, url, port } = await startServer(database, output);
     const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
 
     expect((await fetch(`${url}/health`)).status).toBe(200);
-    const inFlight = query(url, JSON.stringify({ query: '{ slow(ms: 1500) }' }));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const held = once(child, 'message');
+    const inFlight = query(url, JSON.stringify({ query: '{ held }' }));
+    let answered = false;
+    void inFlight.then(() => (answered = true));
+    expect((await held)[0]).toBe('held');
     child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
 
-    // No new connection is accepted while the last request finishes.
-    await expect(fetch(`${url}/health`, { headers: { connection: 'close' } })).rejects.toThrow();
+    // No new connection is accepted while the request in flight is still held...
+    await waitUntil('the server to refuse new connections', () => refusesConnections(port));
+    expect(answered).toBe(false);
 
+    // ...and that request still gets its answer.
+    child.send('release');
     const response = await inFlight;
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { slow: 'done' } });
+    expect(await response.json()).toEqual({ data: { held: 'done' } });
 
     const [code, signal] = await exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
 
     const lines = output.join('').split('\n').filter((line) => line.startsWith('{'));
-    const slowLine = lines.map((line) => JSON.parse(line)).find((entry) => entry.fields?.includes('slow'));
-    expect(slowLine).toMatchObject({ context: 'HTTP', status: 200, outcome: 'ok' });
+    const heldLine = lines.map((line) => JSON.parse(line)).find((entry) => entry.fields?.includes('held'));
+    expect(heldLine).toMatchObject({ context: 'HTTP', status: 200, outcome: 'ok' });
     expect(output.join('')).not.toMatch(/ERROR|Unhandled|"level":"error"/);
   }, 60_000);
 });

@@ -1,30 +1,39 @@
-// The real server in its own process, from source, plus one slow query for
-// shutdown tests. Reports its port to the parent over IPC.
+// The real server in its own process, from source, plus one query that is
+// held until the parent says so (for shutdown tests). Talks to the parent
+// over IPC: { port } once listening, 'held' when a held query arrives; the
+// parent's 'release' lets the held queries answer.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { Query, Resolver } from '@nestjs/graphql';
 import { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../../src/bootstrap';
 import { Public } from '../../src/common/decorators/access.decorators';
 import { loadConfig } from '../../src/config/app-config';
 
 @Resolver()
-class SlowResolver {
-  @Query(() => String, { description: 'Test only: answers after `ms` milliseconds.' })
+class HeldResolver {
+  @Query(() => String, { description: 'Test only: tells the parent it is in flight, answers once the parent says "release".' })
   @Public()
-  async slow(@Args('ms', { type: () => Int }) ms: number): Promise<string> {
-    await sleep(ms);
+  async held(): Promise<string> {
+    await new Promise<void>((resolve) => {
+      const onMessage = (message: unknown) => {
+        if (message !== 'release') return;
+        process.off('message', onMessage);
+        resolve();
+      };
+      process.on('message', onMessage);
+      process.send?.('held');
+    });
     return 'done';
   }
 }
 
-@Module({ providers: [SlowResolver] })
-class SlowModule {}
+@Module({ providers: [HeldResolver] })
+class HeldModule {}
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const app = await createApp(config, { schemaFile: true, imports: [SlowModule] });
+  const app = await createApp(config, { schemaFile: true, imports: [HeldModule] });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   process.send?.({ port });

@@ -27,6 +27,8 @@ export class TestSmtpServer {
       password?: string;
       /** Recipients refused for good (550), as a real server refuses an unknown mailbox. */
       rejectRecipients?: RegExp;
+      /** Recipients refused for now (451), as a real server answers when it cannot take mail at the moment. */
+      deferRecipients?: RegExp;
     } = {},
   ) {}
 
@@ -44,6 +46,9 @@ export class TestSmtpServer {
       onRcptTo: (address, _session, callback) => {
         if (this.options.rejectRecipients?.test(address.address)) {
           return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+        }
+        if (this.options.deferRecipients?.test(address.address)) {
+          return callback(Object.assign(new Error('Mailbox busy, try again later'), { responseCode: 451 }));
         }
         return callback();
       },
