@@ -40,7 +40,7 @@ export class SecurityEventsService {
       actorId: event.actorId ?? null,
       ip: event.client?.ip ?? null,
       userAgent: event.client?.userAgent ?? null,
-      details: event.details ? JSON.stringify(event.details) : null,
+      details: event.details && Object.keys(event.details).length > 0 ? JSON.stringify(event.details) : null,
       createdAt,
     });
     const id = String(result.identifiers[0]?.id ?? '');
