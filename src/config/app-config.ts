@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { HostAllowList } from '../common/net/hosts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -30,6 +31,8 @@ export class AppConfig {
   readonly previousAppSecrets: Buffer[];
   readonly bootstrapAdmin: { email: string; password: string } | null;
   readonly smtpUrl: string | null;
+  /** SMTP_ALLOWED_HOSTS: the only mail servers an admin may set (updateSmtpSettings); null: any. */
+  readonly smtpAllowedHosts: HostAllowList | null;
   readonly mailFrom: string;
   /** Development only: print each message to the log when no SMTP server is set. */
   readonly devMailbox: boolean;
@@ -160,6 +163,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
   }
 
+  let smtpAllowedHosts: HostAllowList | null = null;
+  const allowedHosts = read('SMTP_ALLOWED_HOSTS');
+  if (allowedHosts !== undefined) {
+    const parsed = HostAllowList.parse(allowedHosts);
+    for (const problem of parsed.problems) problems.push(`SMTP_ALLOWED_HOSTS entry ${problem}`);
+    if (parsed.problems.length === 0 && parsed.list.empty) problems.push('SMTP_ALLOWED_HOSTS names no host (unset it to allow any)');
+    smtpAllowedHosts = parsed.list;
+  }
+
   const mailFrom = read('MAIL_FROM') ?? 'Twofold <no-reply@localhost>';
   if (!/^([^<>\r\n]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/.test(mailFrom)) {
     problems.push(`MAIL_FROM must be an address, optionally with a name: "Twofold <no-reply@example.com>" (got "${mailFrom}")`);
@@ -191,6 +203,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     previousAppSecrets,
     bootstrapAdmin,
     smtpUrl,
+    smtpAllowedHosts,
     mailFrom,
     devMailbox: !production,
     appName: read('APP_NAME') ?? 'Twofold',
