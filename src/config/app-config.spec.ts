@@ -78,4 +78,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: 'smtp example com' })).toThrow(ConfigError);
     expect(() => loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: ' , ' })).toThrow(/SMTP_ALLOWED_HOSTS names no host/);
   });
+
+  it('BOOTSTRAP_ADMIN_PASSWORD meets the rules of every password: a common one, or the email, stops the start', () => {
+    const admin = { APP_SECRET: secret, BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com' };
+    expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'password1' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD is one of the most common passwords/);
+    expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'admin@example.com' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD must not be the email/);
+    expect(loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'change-me-now' }).bootstrapAdmin).toEqual({ email: 'admin@example.com', password: 'change-me-now' });
+  });
 });
+

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HostAllowList } from '../common/net/hosts';
+import { passwordProblem } from '../modules/users/password-rules';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -150,10 +151,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   if (adminEmail || adminPassword) {
     if (!adminEmail || !adminPassword) {
       problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
-    } else if (adminPassword.length < 8 || adminPassword.length > 256) {
-      problems.push('BOOTSTRAP_ADMIN_PASSWORD must have 8 to 256 characters');
     } else {
-      bootstrapAdmin = { email: adminEmail, password: adminPassword };
+      // The rules every password meets (password-rules.ts), checked before anything starts.
+      const problem = passwordProblem(adminPassword, 'BOOTSTRAP_ADMIN_PASSWORD', adminEmail);
+      if (problem) problems.push(problem);
+      else bootstrapAdmin = { email: adminEmail, password: adminPassword };
     }
   }
 

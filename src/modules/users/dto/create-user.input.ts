@@ -3,9 +3,9 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsEnum, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Role } from '../../../common/auth/role';
 
-export const PASSWORD_MIN_LENGTH = 8;
-/** Long enough for any passphrase; short enough that hashing cannot be abused. */
-export const PASSWORD_MAX_LENGTH = 256;
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-rules';
+
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 @InputType()
 export class CreateUserInput {
