@@ -210,6 +210,30 @@ describe('malformed requests never answer INTERNAL_SERVER_ERROR nor a 5xx', () =
     }
   });
 
+  it('strings at the limit of their column, or that grow when normalised, are refused by name or stored whole', async () => {
+    const token = await adminToken(t);
+    const create = (input: Record<string, unknown>) => t.gql(`mutation($input: CreateUserInput!) { createUser(input: $input) { id email displayName } }`, { input }, { token });
+    // 254 characters that lower-case to 284 ('İ' becomes 'i' and a combining dot): the stored form is what must fit.
+    const labels = ['a'.repeat(60), 'b'.repeat(60), 'c'.repeat(60)];
+    const head = `${'İ'.repeat(30)}@${labels.join('.')}.`;
+    const growing = `${head}${'d'.repeat(254 - head.length - 4)}.com`;
+    expect(growing).toHaveLength(254);
+    expect(errorCode(await create({ email: growing, password: 'long-enough-password-1' }))).toBe('BAD_USER_INPUT');
+    expect((await create({ email: growing, password: 'long-enough-password-1' })).errors![0].extensions!.field).toBe('email');
+    // Exactly at the limits: stored as given.
+    const longest = `${'e'.repeat(64)}@${labels.join('.')}.${'f'.repeat(254 - 64 - 1 - 183 - 4)}.com`;
+    expect(longest).toHaveLength(254);
+    const created = await create({ email: longest, password: 'long-enough-password-1', displayName: 'ü'.repeat(100) });
+    expect(created.errors).toBeUndefined();
+    expect(created.data.createUser).toMatchObject({ email: longest, displayName: 'ü'.repeat(100) });
+    // A user agent of any length (header bytes arrive as Latin-1 characters) is cut to its column.
+    const agent = 'é'.repeat(600);
+    const signedIn = await t.gql(SIGN_IN, { input: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } }, { headers: { 'user-agent': agent } });
+    expect(signedIn.errors).toBeUndefined();
+    const [session] = await rows('SELECT userAgent FROM sessions WHERE userAgent LIKE ? LIMIT 1', ['ééé%']);
+    expect(session.userAgent).toBe('é'.repeat(512));
+  });
+
   it('hundreds of malformed requests of every kind: a contract code every time, no 5xx, nothing logged as an error', async () => {
     const token = await adminToken(t);
     const rng = random(20261206);

@@ -10,7 +10,7 @@ import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { SecurityEventsService } from '../security-events/security-events.service';
-import { normalizeEmail } from './email';
+import { EMAIL_MAX_LENGTH, normalizeEmail } from './email';
 import { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher.service';
 import { passwordProblem } from './password-rules';
@@ -54,7 +54,7 @@ export class UsersService implements OnApplicationBootstrap {
       this.logger.log(`Created the bootstrap admin ${normalizeEmail(admin.email)}`);
     } catch (error) {
       // Another instance created it first; any other refusal stops the start.
-      if (!(error instanceof DomainException && error.details.field === 'email')) throw error;
+      if (!(error instanceof DomainException && (await this.findByEmail(admin.email)))) throw error;
     }
   }
 
@@ -67,10 +67,13 @@ export class UsersService implements OnApplicationBootstrap {
 
   async create(input: NewUser): Promise<UserEntity> {
     assertAcceptablePassword(input.password, 'password', input.email);
+    const email = normalizeEmail(input.email);
+    // Lower-casing can lengthen a string ('İ' becomes two code units): checked on what is stored.
+    if (email.length > EMAIL_MAX_LENGTH) throw DomainException.badInput('email', `email must have at most ${EMAIL_MAX_LENGTH} characters`);
     const now = this.clock.now();
     const user = this.users.create({
       id: randomUUID(),
-      email: normalizeEmail(input.email),
+      email,
       passwordHash: await this.passwords.hash(input.password),
       displayName: input.displayName?.trim() || null,
       role: input.role ?? Role.AGENT,
