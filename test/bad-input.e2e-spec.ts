@@ -219,6 +219,26 @@ describe('bad input never crashes the server', () => {
     expect(literal.errors![0].extensions!.code).toBe('BAD_USER_INPUT');
   });
 
+  it("a document that does not parse, or asks for what the schema does not have, answers Apollo's own codes; values stay BAD_USER_INPUT", async () => {
+    const token = await tokenFor('admin', SessionStage.AUTHENTICATED);
+    const cases: Array<[string, string, Record<string, unknown>, string]> = [
+      ['does not parse', '{ me { id ', {}, 'GRAPHQL_PARSE_FAILED'],
+      ['unknown field', '{ me { id notAField } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['unknown operation', 'mutation { launchRockets }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['unknown argument', '{ me(id: "x") { id } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['unknown type', 'query($x: NoSuchType) { __typename }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['wrong variable type for the position', 'query($x: Int) { users(first: 1, search: $x) { items { id } } }', {}, 'GRAPHQL_VALIDATION_FAILED'],
+      ['literal of the wrong type', 'mutation { createUser(input: { email: 5, password: "x" }) { id } }', {}, 'BAD_USER_INPUT'],
+      ['variable of the wrong type', 'mutation($input: CreateUserInput!) { createUser(input: $input) { id } }', { input: { email: 5, password: 'x' } }, 'BAD_USER_INPUT'],
+      ['missing required argument', 'mutation { createUser { id } }', {}, 'BAD_USER_INPUT'],
+      ['value refused by validation', 'mutation { createUser(input: { email: "nope", password: "long-enough-1" }) { id } }', {}, 'BAD_USER_INPUT'],
+    ];
+    for (const [label, query, variables, code] of cases) {
+      const response = await t.gql(query, variables, { token });
+      expect(response.errors?.[0]?.extensions?.code, label).toBe(code);
+    }
+  });
+
   it('stays healthy', async () => {
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
     expect((await t.gql('{ __typename }')).data).toEqual({ __typename: 'Query' });

@@ -113,7 +113,8 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
       return rows[0]?.attempts >= 1 ? rows : null;
     }, 'a failed attempt');
     expect(failed.status).toBe('PENDING');
-    expect(failed.lastError).toMatch(/Could not send through 127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    // A category, never the library's or the server's own words.
+    expect(failed.lastError).toMatch(/^Could not send through 127\.0\.0\.1:\d+: connection refused\.$/);
     expect(failed.body).toBeTruthy();
     expect(failed.body).not.toMatch(/271828|mail-user|sign-in-code/);
     expect((await eventTypes()).filter((e) => e.type === 'MAIL_DELIVERY_FAILED' && e.userId === userId)).toHaveLength(1);
@@ -246,7 +247,7 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
     expect(read.data.smtpSettings).toEqual(updated.data.updateSmtpSettings);
     expect(JSON.stringify([updated, read])).not.toContain(SMTP_PASSWORD);
     const password = await t.gql(`{ smtpSettings { password } }`, {}, { token: admin });
-    expect(errorCode(password)).toBe('BAD_USER_INPUT');
+    expect(errorCode(password)).toBe('GRAPHQL_VALIDATION_FAILED');
 
     // At rest: sealed, not in clear, anywhere in the row or in the events.
     const [row] = await t.app.get(DataSource).query('SELECT * FROM smtp_settings');
@@ -280,7 +281,7 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
       return rows[0]?.status === 'FAILED' ? rows : null;
     }, 'the row to be given up');
     expect(row).toMatchObject({ body: null, attempts: 1, dropReason: 'delivery-failed' });
-    expect(row.lastError).toMatch(/550/);
+    expect(row.lastError).toBe(`Could not send through 127.0.0.1:${custom.port}: the server rejected the message.`);
     expect((await eventTypes()).filter((e) => e.type === 'MAIL_DELIVERY_FAILED' && e.userId === 'refused-user')).toHaveLength(1);
   });
 
@@ -306,14 +307,14 @@ describe('mail: templates, the admin SMTP server, the outbox', () => {
     expect(wrong.errors).toBeUndefined();
     const refused = await t.gql(SEND_TEST, { to: 'ops@example.com' }, { token: admin });
     expect(errorCode(refused)).toBe('BAD_USER_INPUT');
-    expect(refused.errors![0].message).toMatch(new RegExp(`^Could not send through 127\\.0\\.0\\.1:${custom.port}: .*(Invalid login|535)`));
+    expect(refused.errors![0].message).toBe(`Could not send through 127.0.0.1:${custom.port}: authentication failed.`);
     expect(refused.errors![0].message).not.toContain('wrong-password');
 
     const port = await closedPort();
     await t.gql(UPDATE, { input: { ...base, port } }, { token: admin });
     const unreachable = await t.gql(SEND_TEST, { to: 'ops@example.com' }, { token: admin });
     expect(errorCode(unreachable)).toBe('BAD_USER_INPUT');
-    expect(unreachable.errors![0].message).toMatch(new RegExp(`^Could not send through 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    expect(unreachable.errors![0].message).toBe(`Could not send through 127.0.0.1:${port}: connection refused.`);
 
     // Back to the working server for what follows.
     const restored = await t.gql(UPDATE, { input: { ...base, port: custom.port, username: SMTP_USER, password: SMTP_PASSWORD } }, { token: admin });

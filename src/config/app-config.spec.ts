@@ -65,4 +65,25 @@ describe('loadConfig', () => {
       graphqlIde: false,
     });
   });
+
+  it('SMTP_ALLOWED_HOSTS: host names and CIDR ranges; a malformed entry stops the start, named', () => {
+    expect(loadConfig({ APP_SECRET: secret }).smtpAllowedHosts).toBeNull();
+    const config = loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: 'smtp.example.com, 10.0.0.0/8' });
+    expect(config.smtpAllowedHosts?.allows('smtp.example.com')).toBe(true);
+    expect(config.smtpAllowedHosts?.allows('10.20.30.40')).toBe(true);
+    expect(config.smtpAllowedHosts?.allows('192.168.1.1')).toBe(false);
+    expect(() => loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: 'smtp.example.com, 10.0.0.0/40' })).toThrow(
+      /SMTP_ALLOWED_HOSTS entry "10\.0\.0\.0\/40"/,
+    );
+    expect(() => loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: 'smtp example com' })).toThrow(ConfigError);
+    expect(() => loadConfig({ APP_SECRET: secret, SMTP_ALLOWED_HOSTS: ' , ' })).toThrow(/SMTP_ALLOWED_HOSTS names no host/);
+  });
+
+  it('BOOTSTRAP_ADMIN_PASSWORD meets the rules of every password: a common one, or the email, stops the start', () => {
+    const admin = { APP_SECRET: secret, BOOTSTRAP_ADMIN_EMAIL: 'admin@example.com' };
+    expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'password1' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD is one of the most common passwords/);
+    expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'admin@example.com' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD must not be the email/);
+    expect(loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'change-me-now' }).bootstrapAdmin).toEqual({ email: 'admin@example.com', password: 'change-me-now' });
+  });
 });
+

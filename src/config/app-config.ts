@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { HostAllowList } from '../common/net/hosts';
+import { passwordProblem } from '../modules/users/password-rules';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -30,6 +32,8 @@ export class AppConfig {
   readonly previousAppSecrets: Buffer[];
   readonly bootstrapAdmin: { email: string; password: string } | null;
   readonly smtpUrl: string | null;
+  /** SMTP_ALLOWED_HOSTS: the only mail servers an admin may set (updateSmtpSettings); null: any. */
+  readonly smtpAllowedHosts: HostAllowList | null;
   readonly mailFrom: string;
   /** Development only: print each message to the log when no SMTP server is set. */
   readonly devMailbox: boolean;
@@ -147,10 +151,11 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   if (adminEmail || adminPassword) {
     if (!adminEmail || !adminPassword) {
       problems.push('BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD go together');
-    } else if (adminPassword.length < 8 || adminPassword.length > 256) {
-      problems.push('BOOTSTRAP_ADMIN_PASSWORD must have 8 to 256 characters');
     } else {
-      bootstrapAdmin = { email: adminEmail, password: adminPassword };
+      // The rules every password meets (password-rules.ts), checked before anything starts.
+      const problem = passwordProblem(adminPassword, 'BOOTSTRAP_ADMIN_PASSWORD', adminEmail);
+      if (problem) problems.push(problem);
+      else bootstrapAdmin = { email: adminEmail, password: adminPassword };
     }
   }
 
@@ -158,6 +163,15 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   const smtpUrl = read('SMTP_URL') ?? null;
   if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) {
     problems.push('SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465');
+  }
+
+  let smtpAllowedHosts: HostAllowList | null = null;
+  const allowedHosts = read('SMTP_ALLOWED_HOSTS');
+  if (allowedHosts !== undefined) {
+    const parsed = HostAllowList.parse(allowedHosts);
+    for (const problem of parsed.problems) problems.push(`SMTP_ALLOWED_HOSTS entry ${problem}`);
+    if (parsed.problems.length === 0 && parsed.list.empty) problems.push('SMTP_ALLOWED_HOSTS names no host (unset it to allow any)');
+    smtpAllowedHosts = parsed.list;
   }
 
   const mailFrom = read('MAIL_FROM') ?? 'Twofold <no-reply@localhost>';
@@ -191,6 +205,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     previousAppSecrets,
     bootstrapAdmin,
     smtpUrl,
+    smtpAllowedHosts,
     mailFrom,
     devMailbox: !production,
     appName: read('APP_NAME') ?? 'Twofold',

@@ -8,10 +8,13 @@ import {
   ValidationContext,
   ValidationRule,
 } from 'graphql';
+import { ErrorCode } from '../common/errors/error-code';
 
 /**
  * What one GraphQL document may ask for. Checked before anything runs; a
- * refusal is a validation error (BAD_USER_INPUT for the client).
+ * refusal is a validation error that names BAD_USER_INPUT itself (the
+ * document is valid but too big; GRAPHQL_VALIDATION_FAILED is for documents
+ * that ask for what the schema does not have).
  */
 export const GRAPHQL_LIMITS = {
   /** Nested fields over the schema's own types: `{ me { twoFactor { methods } } }` is 3. */
@@ -68,7 +71,9 @@ export function operationLimitsRule(limits: GraphQLLimits = GRAPHQL_LIMITS): Val
     const check = (operation: OperationDefinitionNode) => {
       const counts: Counts = { fields: 0, aliases: 0, directives: 0, visits: 0 };
       const fail = (message: string, node: { loc?: unknown } = operation): never => {
-        throw new LimitReached(new GraphQLError(message, { nodes: [node as OperationDefinitionNode] }));
+        throw new LimitReached(
+          new GraphQLError(message, { nodes: [node as OperationDefinitionNode], extensions: { code: ErrorCode.BAD_USER_INPUT } }),
+        );
       };
 
       const walk = (selectionSet: SelectionSetNode, depth: number, introspection: boolean, fragments: string[]) => {

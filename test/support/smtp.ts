@@ -17,6 +17,8 @@ export interface ReceivedMail {
  */
 export class TestSmtpServer {
   readonly messages: ReceivedMail[] = [];
+  /** Every AUTH the server received, in order (what a hostile server would learn). */
+  readonly logins: Array<{ username: string; password: string | null | undefined }> = [];
   private server: SMTPServer;
   private waiters: Array<() => void> = [];
   port = 0;
@@ -29,19 +31,32 @@ export class TestSmtpServer {
       rejectRecipients?: RegExp;
       /** Recipients refused for now (451), as a real server answers when it cannot take mail at the moment. */
       deferRecipients?: RegExp;
+      /** Where to listen (default 127.0.0.1; 0.0.0.0 to be reached on the machine's other addresses). */
+      listenHost?: string;
+      /** Text the server puts in its greeting and in every refusal (a banner an attacker would like to read). */
+      banner?: string;
+      /** Refuse every sender with 554 and the banner (a server that answers 5xx). */
+      rejectAll?: boolean;
     } = {},
   ) {}
 
   async start(port = 0): Promise<void> {
     const { username, password } = this.options;
+    const { banner, rejectAll } = this.options;
     this.server = new SMTPServer({
       secure: false,
       disabledCommands: ['STARTTLS'],
       authOptional: !username,
       logger: false,
+      ...(banner && { banner }),
       onAuth: (auth, _session, callback) => {
+        this.logins.push({ username: auth.username ?? '', password: auth.password });
         if (auth.username === username && auth.password === password) return callback(null, { user: username });
-        return callback(new Error('Invalid username or password'));
+        return callback(new Error(`Invalid username or password${banner ? ` ${banner}` : ''}`));
+      },
+      onMailFrom: (_address, _session, callback) => {
+        if (rejectAll) return callback(Object.assign(new Error(`Relay denied ${banner ?? ''}`), { responseCode: 554 }));
+        return callback();
       },
       onRcptTo: (address, _session, callback) => {
         if (this.options.rejectRecipients?.test(address.address)) {
@@ -73,7 +88,7 @@ export class TestSmtpServer {
     });
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve());
+      this.server.listen(port, this.options.listenHost ?? '127.0.0.1', () => resolve());
     });
     this.port = (this.server.server.address() as AddressInfo).port;
   }

@@ -5,16 +5,27 @@ import { defaultMessage, ErrorCode } from './error-code';
 
 const logger = new Logger('GraphQL');
 
-/** Apollo's own codes for a request that never reached a resolver. */
+/**
+ * Apollo's codes for a request it refused before any resolver ran, other
+ * than a document that does not parse or does not validate (below): the
+ * client's fault, answered BAD_USER_INPUT.
+ */
 const REQUEST_ERROR_CODES = new Set([
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'PERSISTED_QUERY_NOT_FOUND',
   'OPERATION_RESOLUTION_FAILURE',
 ]);
+
+/** AST kinds of literal values: a validation error that points only at these is about a value. */
+const VALUE_KINDS = new Set(['IntValue', 'FloatValue', 'StringValue', 'BooleanValue', 'NullValue', 'EnumValue', 'ListValue', 'ObjectValue', 'ObjectField']);
+
+/** graphql-js messages about a value in the document (a literal of the wrong type, a missing required argument). */
+const VALUE_MESSAGES = [/cannot represent/, /^Expected value of type /, /argument "\w+" of type .* is required, but it was not provided/];
+
+/** Size limits that graphql-js enforces itself (ours mark their errors with a code: src/graphql/limits.ts). */
+const LIMIT_MESSAGES = [/^Syntax Error: Document contains more th(?:an|at) \d+ tokens/, /^Maximum introspection depth exceeded/];
 
 /**
  * The error a resolver threw, out of Apollo's GraphQLError wrapping. Duck
@@ -98,15 +109,65 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     return { ...base, message: original.message, extensions: { code } };
   }
 
-  const apolloCode = formatted.extensions?.code;
-  if (typeof apolloCode === 'string' && REQUEST_ERROR_CODES.has(apolloCode)) {
-    // Malformed documents and variables: the client's fault, in the contract's terms.
-    const field = fieldOf(formatted.message);
-    return { ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field && { field }) } };
+  const code = requestErrorCode(formatted, error, original);
+  if (code) {
+    const field = code === ErrorCode.BAD_USER_INPUT ? fieldOf(formatted.message) : undefined;
+    return { ...base, extensions: { code, ...(field && { field }) } };
   }
 
   // Anything else is a bug or an outage: log it whole, answer without details.
   const cause = original instanceof Error ? original : new Error(String(formatted.message));
   logger.error(`${cause.name}: ${cause.message}`, cause.stack);
   return { ...base, message: defaultMessage(ErrorCode.INTERNAL_SERVER_ERROR), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}
+
+interface GraphQLErrorShape {
+  message?: unknown;
+  nodes?: ReadonlyArray<{ kind?: unknown }>;
+  extensions?: { code?: unknown; http?: { status?: unknown } };
+  originalError?: unknown;
+}
+
+/**
+ * The contract code for a request refused before any resolver ran, or null
+ * when the error is not one:
+ * - GRAPHQL_PARSE_FAILED: the document does not parse;
+ * - GRAPHQL_VALIDATION_FAILED: it asks for a field, argument, type or
+ *   directive this schema does not have, or is otherwise inconsistent with it;
+ * - BAD_USER_INPUT: a value is wrong (a literal of the wrong type, a missing
+ *   required argument: the same answer as the same mistake in a variable),
+ *   a limit is passed (size, depth, aliases), or the HTTP request itself is
+ *   malformed (no query, CSRF, an unsupported or mismatched persisted query...).
+ */
+function requestErrorCode(formatted: GraphQLFormattedError, error: unknown, original: unknown): ErrorCode | null {
+  const message = formatted.message;
+  const apolloCode = formatted.extensions?.code;
+  // Our own rules and plugins name their code on the error they raise; Apollo rewraps it.
+  const ownCode = (original as GraphQLErrorShape | null)?.extensions?.code;
+  if (ownCode === ErrorCode.BAD_USER_INPUT) return ErrorCode.BAD_USER_INPUT;
+
+  if (apolloCode === 'GRAPHQL_PARSE_FAILED') {
+    return LIMIT_MESSAGES.some((p) => p.test(message)) ? ErrorCode.BAD_USER_INPUT : ErrorCode.GRAPHQL_PARSE_FAILED;
+  }
+  if (apolloCode === 'GRAPHQL_VALIDATION_FAILED') {
+    if (LIMIT_MESSAGES.some((p) => p.test(message)) || isAboutAValue(original, message)) return ErrorCode.BAD_USER_INPUT;
+    return ErrorCode.GRAPHQL_VALIDATION_FAILED;
+  }
+  if (typeof apolloCode === 'string' && REQUEST_ERROR_CODES.has(apolloCode)) return ErrorCode.BAD_USER_INPUT;
+
+  // Apollo refuses some requests with a plain GraphQLError and only an HTTP status (an unsupported
+  // persisted-query version, a hash that does not match its query): no code, no cause, a 4xx.
+  const raw = error as GraphQLErrorShape | null;
+  const status = raw?.extensions?.http?.status;
+  if (!raw?.originalError && raw?.extensions?.code === undefined && typeof status === 'number' && status >= 400 && status < 500) {
+    return ErrorCode.BAD_USER_INPUT;
+  }
+  return null;
+}
+
+/** A validation error about a literal value rather than about the document's shape. */
+function isAboutAValue(original: unknown, message: string): boolean {
+  const nodes = (original as GraphQLErrorShape | null)?.nodes;
+  if (nodes?.length && nodes.every((node) => VALUE_KINDS.has(String(node?.kind)))) return true;
+  return VALUE_MESSAGES.some((p) => p.test(message));
 }

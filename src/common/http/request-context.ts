@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request, Response } from 'express';
+import { isIP } from 'node:net';
 import { Principal } from '../auth/principal';
 import { DomainException } from '../errors/domain.exception';
 import { ErrorCode } from '../errors/error-code';
@@ -31,11 +32,32 @@ export function httpResponseOf(context: ExecutionContext): Response {
   return context.switchToHttp().getResponse();
 }
 
+/** The longest text form of an IP address ('ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255'): the width of every `ip` column. */
+export const MAX_IP_LENGTH = 45;
+/** The width of every `userAgent` column. */
+export const MAX_USER_AGENT_LENGTH = 512;
+
+/**
+ * A client address as it is stored and compared: a valid IPv4 or IPv6
+ * address (lower case, without an IPv6 zone id such as `%eth0`, which only
+ * means something on the host that saw it), or null. With TRUST_PROXY the
+ * address comes from X-Forwarded-For, i.e. from whatever the proxy wrote:
+ * anything that is not an IP address is never stored as one.
+ */
+export function normalizeIp(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  let address = raw.trim();
+  const zone = address.indexOf('%');
+  if (zone > 0 && address.includes(':')) address = address.slice(0, zone);
+  if (address.length > MAX_IP_LENGTH || isIP(address) === 0) return null;
+  return address.toLowerCase();
+}
+
 export function clientInfoOf(req: Request): ClientInfo {
   const agent = req.headers['user-agent'];
   return {
-    ip: req.ip ?? req.socket?.remoteAddress ?? null,
-    userAgent: typeof agent === 'string' ? agent.slice(0, 512) : null,
+    ip: normalizeIp(req.ip ?? req.socket?.remoteAddress),
+    userAgent: typeof agent === 'string' ? agent.slice(0, MAX_USER_AGENT_LENGTH) : null,
   };
 }
 

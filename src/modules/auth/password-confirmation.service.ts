@@ -6,7 +6,7 @@ import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { PolicyService } from '../policy/policy.service';
-import { PASSWORD_MAX_LENGTH } from '../users/dto/create-user.input';
+import { PASSWORD_MAX_LENGTH } from '../users/password-rules';
 import { UserEntity } from '../users/entities/user.entity';
 import { UsersService } from '../users/users.service';
 import { LoginThrottleService } from './login-throttle.service';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/app-config';
-import { MailDeliveryError, MailTransport } from './mail-transport.service';
+import { classifyFailure, MailDeliveryError, MailFailure, MailTransport, protectCredentials } from './mail-transport.service';
 import { SmtpSettingsService } from './smtp-settings.service';
 
 /**
@@ -104,3 +104,54 @@ describe('MailTransport', () => {
     expect(server.seen.closed).toBe(true);
   }, 20_000);
 });
+
+describe('protectCredentials: no login in clear beyond loopback', () => {
+  const auth = { user: 'u', pass: 'p' };
+  it('requires STARTTLS and verifies the certificate for a login to any other host', () => {
+    for (const host of ['smtp.example.com', '10.0.0.5', '2001:db8::25', '127.0.0.1.nip.io']) {
+      expect(protectCredentials({ host, port: 587, secure: false, auth, ignoreTLS: true, tls: { rejectUnauthorized: false } }), host).toMatchObject({
+        requireTLS: true,
+        ignoreTLS: false,
+        tls: { rejectUnauthorized: true },
+      });
+    }
+  });
+  it('TLS from the first byte needs no STARTTLS, but keeps verifying; no login needs no TLS', () => {
+    const secure = protectCredentials({ host: 'smtp.example.com', port: 465, secure: true, auth, tls: { rejectUnauthorized: false } });
+    expect(secure.requireTLS).toBeUndefined();
+    expect(secure.tls).toEqual({ rejectUnauthorized: true });
+    expect(protectCredentials({ host: 'smtp.example.com', port: 25, secure: false }).requireTLS).toBeUndefined();
+  });
+  it('loopback may stay in clear (a local relay, the tests)', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) {
+      expect(protectCredentials({ host, port: 25, secure: false, auth }).requireTLS, host).toBeUndefined();
+    }
+  });
+});
+
+describe('classifyFailure: what nodemailer says, as a category', () => {
+  it.each([
+    [{ code: 'ESOCKET', message: 'connect ECONNREFUSED 127.0.0.1:2525', syscall: 'connect' }, MailFailure.CONNECTION_REFUSED],
+    [{ code: 'ETIMEDOUT', message: 'Greeting never received' }, MailFailure.TIMEOUT],
+    [new Error('Send mail timed out after 30000ms'), MailFailure.TIMEOUT],
+    [{ code: 'EDNS', message: 'getaddrinfo ENOTFOUND nowhere.invalid' }, MailFailure.HOST_NOT_FOUND],
+    [{ code: 'ETLS', responseCode: 500, message: 'Error upgrading connection with STARTTLS: 500 Error: command not recognized' }, MailFailure.TLS],
+    [{ code: 'ESOCKET', message: 'self-signed certificate in certificate chain' }, MailFailure.TLS],
+    [{ code: 'EAUTH', responseCode: 535, message: 'Invalid login: 535 5.7.8 go away' }, MailFailure.AUTHENTICATION],
+    [{ code: 'EENVELOPE', responseCode: 530, message: 'Mail command failed: 530 Authentication required' }, MailFailure.AUTHENTICATION],
+    [{ code: 'EENVELOPE', responseCode: 550, message: "Can't send mail - all recipients were rejected: 550 No such mailbox" }, MailFailure.REJECTED],
+    [{ code: 'EPROTOCOL', responseCode: 554, message: 'Invalid greeting. response=554 banner' }, MailFailure.REJECTED],
+    [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, MailFailure.CONNECTION_LOST],
+    [{ code: 'EPROTOCOL', message: 'Invalid greeting' }, MailFailure.PROTOCOL],
+    ['something odd', MailFailure.OTHER],
+  ])('%j → %s', (error, failure) => {
+    expect(classifyFailure(error)).toBe(failure);
+  });
+
+  it('the message names the server and the category only', () => {
+    const error = new MailDeliveryError('10.0.0.5:25', MailFailure.REJECTED, true, '554 secret banner');
+    expect(error.message).toBe('Could not send through 10.0.0.5:25: the server rejected the message.');
+    expect(error.detail).toBe('554 secret banner');
+  });
+});
+

@@ -1,6 +1,9 @@
 import { MailerService } from '@nestjs-modules/mailer';
 import { Injectable, Logger } from '@nestjs/common';
+import { parseConnectionUrl } from 'nodemailer/lib/shared';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import { scrubText } from '../../common/logging/redact';
+import { isLoopbackHost } from '../../common/net/hosts';
 import { AppConfig } from '../../config/app-config';
 import { SmtpSettingsService } from './smtp-settings.service';
 import { RenderedMail } from './templates/mail-renderer';
@@ -23,20 +26,59 @@ export interface MailEnvelope extends RenderedMail {
   to: string;
 }
 
-/** An SMTP failure in the admin's terms: which server, and why. */
+/**
+ * Why a send failed, as an admin may be told: a category, never the remote
+ * server's own text (its banner or its answers would turn sendTestEmail into
+ * a probe of whatever host and port an admin names).
+ */
+export enum MailFailure {
+  NOT_CONFIGURED = 'not-configured',
+  NOT_ALLOWED = 'not-allowed',
+  HOST_NOT_FOUND = 'host-not-found',
+  CONNECTION_REFUSED = 'connection-refused',
+  UNREACHABLE = 'unreachable',
+  TIMEOUT = 'timeout',
+  TLS = 'tls',
+  AUTHENTICATION = 'authentication',
+  REJECTED = 'rejected',
+  CONNECTION_LOST = 'connection-lost',
+  PROTOCOL = 'protocol',
+  OTHER = 'other',
+}
+
+const FAILURE_TEXT: Record<MailFailure, string> = {
+  [MailFailure.NOT_CONFIGURED]: 'no mail server is configured',
+  [MailFailure.NOT_ALLOWED]: 'the host is not one the operator allows (SMTP_ALLOWED_HOSTS)',
+  [MailFailure.HOST_NOT_FOUND]: 'host not found',
+  [MailFailure.CONNECTION_REFUSED]: 'connection refused',
+  [MailFailure.UNREACHABLE]: 'host unreachable',
+  [MailFailure.TIMEOUT]: 'timed out',
+  [MailFailure.TLS]: 'TLS failed (no STARTTLS offered, or the certificate was not accepted)',
+  [MailFailure.AUTHENTICATION]: 'authentication failed',
+  [MailFailure.REJECTED]: 'the server rejected the message',
+  [MailFailure.CONNECTION_LOST]: 'connection closed unexpectedly',
+  [MailFailure.PROTOCOL]: 'unexpected answer from the server',
+  [MailFailure.OTHER]: 'delivery failed',
+};
+
+/** An SMTP failure in the admin's terms: which server, and a category of why. */
 export class MailDeliveryError extends Error {
   constructor(
     readonly server: string | null,
-    readonly reason: string,
-    /** The server refused this message for good (5xx other than a login failure): retrying will not help. */
+    readonly failure: MailFailure,
+    /** The server refused this message for good (a 5xx rejection): retrying will not help. */
     readonly permanent: boolean,
+    /** What the library said, for the operator's log only (credentials scrubbed): never shown to admins or stored. */
+    readonly detail: string = FAILURE_TEXT[failure],
   ) {
-    super(server ? `Could not send through ${server}: ${reason}` : reason);
+    super(server ? `Could not send through ${server}: ${FAILURE_TEXT[failure]}.` : `Could not send: ${FAILURE_TEXT[failure]}.`);
     this.name = 'MailDeliveryError';
   }
 }
 
 interface ResolvedRoute extends MailRoute {
+  /** Set when this route must not be used now (the settings name a host SMTP_ALLOWED_HOSTS no longer allows). */
+  refusal?: MailFailure;
   from: string | { name: string; address: string };
   /** Identifies the transport options; a change replaces the transporter. */
   key: string;
@@ -70,8 +112,9 @@ export class MailTransport {
   async send(mail: MailEnvelope): Promise<MailRoute> {
     const route = await this.resolve();
     if (route.source === 'none') {
-      throw new MailDeliveryError(null, 'No mail server is configured.', false);
+      throw new MailDeliveryError(null, MailFailure.NOT_CONFIGURED, false);
     }
+    if (route.refusal) throw new MailDeliveryError(route.server, route.refusal, false);
     if (route.source === 'development-mailbox') {
       // Development only, by design: the whole message, code included, so `npm start` needs no mail server.
       this.logger.log(`Development mailbox: message to ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}`);
@@ -91,7 +134,7 @@ export class MailTransport {
         signal: conversation.signal,
       });
     } catch (error) {
-      throw toDeliveryError(route.server, error);
+      throw toDeliveryError(route.server, error, route.options!);
     } finally {
       // When the mailer stops waiting (sendTimeout) the send is not over by itself: without this, the
       // server could still accept the message after the worker has scheduled a retry, and the user
@@ -110,15 +153,18 @@ export class MailTransport {
       return {
         source: 'settings',
         server: `${settings.host}:${settings.port}`,
+        // Checked again at send time: the operator may have set SMTP_ALLOWED_HOSTS after the admin chose the host.
+        ...(!this.settings.allowsHost(settings.host) && { refusal: MailFailure.NOT_ALLOWED }),
         from: settings.fromName ? { name: settings.fromName, address: settings.fromAddress } : settings.fromAddress,
         key: `settings:${settings.fingerprint}`,
-        options: {
+        options: protectCredentials({
           host: settings.host,
           port: settings.port,
           secure: settings.secure,
-          auth: settings.username ? { user: settings.username, pass: settings.password ?? '' } : undefined,
+          // No password, no login: a username alone would only tell the server who we are.
+          auth: settings.username && settings.password ? { user: settings.username, pass: settings.password } : undefined,
           ...timeouts(),
-        },
+        }),
       };
     }
     if (this.config.smtpUrl) {
@@ -127,7 +173,8 @@ export class MailTransport {
         server: serverOfUrl(this.config.smtpUrl),
         from: this.config.mailFrom,
         key: 'SMTP_URL',
-        options: { url: this.config.smtpUrl, ...timeouts() },
+        // Parsed here rather than passed as `url` (whose values would override ours), so the same rule applies.
+        options: protectCredentials({ ...(parseConnectionUrl(this.config.smtpUrl) as SMTPTransport.Options), ...timeouts() }),
       };
     }
     if (this.config.devMailbox) return { source: 'development-mailbox', server: null, from: this.config.mailFrom, key: 'dev', options: null };
@@ -160,14 +207,59 @@ export function serverOfUrl(url: string): string {
   }
 }
 
-function toDeliveryError(server: string | null, error: unknown): MailDeliveryError {
-  const e = error as { message?: string; code?: string; responseCode?: number };
-  // Nodemailer's messages name the problem (ECONNREFUSED, timeout, "Invalid login: 535 ..."),
-  // never the password or the message. One line, bounded.
-  const reason = String(e?.message ?? error)
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300);
-  const permanent = typeof e?.responseCode === 'number' && e.responseCode >= 500 && e.code !== 'EAUTH';
-  return new MailDeliveryError(server, reason || 'unknown error', permanent);
+/**
+ * Credentials never travel in clear beyond this machine: with a login and
+ * without TLS from the first byte, a server that is not loopback must accept
+ * STARTTLS (requireTLS: nodemailer then fails before AUTH rather than
+ * falling back to plain text), and its certificate is verified whatever the
+ * options said. Loopback (a local relay, the tests) may stay in clear.
+ */
+export function protectCredentials(options: SMTPTransport.Options): SMTPTransport.Options {
+  const host = options.host ?? 'localhost';
+  if (isLoopbackHost(host)) return options;
+  const { tls, ...rest } = options;
+  const protectedOptions: SMTPTransport.Options = { ...rest, tls: { ...tls, rejectUnauthorized: true } };
+  if (options.auth && !options.secure) Object.assign(protectedOptions, { requireTLS: true, ignoreTLS: false, opportunisticTLS: false });
+  return protectedOptions;
+}
+
+/** The category of a failure, from nodemailer's error code, the system error and the SMTP reply code. */
+export function classifyFailure(error: unknown): MailFailure {
+  const e = (error ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown; errno?: unknown; syscall?: unknown };
+  const code = String(e.code ?? '');
+  const message = String(e.message ?? error);
+  const reply = typeof e.responseCode === 'number' ? e.responseCode : null;
+  if (code === 'ETLS' || /\b(SSL|TLS)\b|certificate|self[- ]signed|CERT_|wrong version number/i.test(message)) return MailFailure.TLS;
+  if (code === 'EAUTH' || code === 'ENOAUTH' || (reply !== null && [530, 534, 535, 538].includes(reply))) return MailFailure.AUTHENTICATION;
+  if (code === 'EDNS' || /ENOTFOUND|EAI_AGAIN/.test(message)) return MailFailure.HOST_NOT_FOUND;
+  if (/ECONNREFUSED/.test(message) || code === 'ECONNREFUSED') return MailFailure.CONNECTION_REFUSED;
+  if (/EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL/.test(`${code} ${message}`)) return MailFailure.UNREACHABLE;
+  if (code === 'ETIMEDOUT' || /timed? ?out|timeout|Greeting never received/i.test(message)) return MailFailure.TIMEOUT;
+  if (reply !== null && reply >= 400) return MailFailure.REJECTED;
+  if (['ECONNECTION', 'ECONNRESET', 'EPIPE', 'ESOCKET', 'EABORT'].includes(code) || /ECONNRESET|EPIPE|closed/i.test(message)) return MailFailure.CONNECTION_LOST;
+  if (code === 'EPROTOCOL' || code === 'EENVELOPE' || code === 'EMESSAGE') return MailFailure.PROTOCOL;
+  return MailFailure.OTHER;
+}
+
+function toDeliveryError(server: string | null, error: unknown, options: SMTPTransport.Options): MailDeliveryError {
+  const e = error as { responseCode?: number };
+  const failure = classifyFailure(error);
+  const permanent = failure === MailFailure.REJECTED && typeof e?.responseCode === 'number' && e.responseCode >= 500;
+  return new MailDeliveryError(server, failure, permanent, logDetail(error, options));
+}
+
+/**
+ * What the library said, one line, bounded, for the log. A hostile server
+ * could echo the credentials back in its reply: the password (as sent and
+ * in the base64 forms of AUTH PLAIN and LOGIN) is removed first.
+ */
+function logDetail(error: unknown, options: SMTPTransport.Options): string {
+  let text = String((error as { message?: unknown })?.message ?? error);
+  const auth = options.auth as { user?: string; pass?: string } | undefined;
+  if (auth?.pass) {
+    const user = auth.user ?? '';
+    const forms = [auth.pass, Buffer.from(auth.pass).toString('base64'), Buffer.from(`\0${user}\0${auth.pass}`).toString('base64')];
+    for (const form of forms) text = text.split(form).join('[REDACTED]');
+  }
+  return scrubText(text.replace(/\s+/g, ' ').trim()).slice(0, 300) || 'unknown error';
 }

@@ -29,7 +29,7 @@ function serviceFor(env: Record<string, string>) {
       return builder;
     },
   };
-  const settings = new SmtpSettingsService(settingsRepo as never, sealer, {} as never, new ManualClock());
+  const settings = new SmtpSettingsService(settingsRepo as never, sealer, {} as never, config, new ManualClock());
   const transport = new MailTransport({} as never, settings, config);
   const mail = new MailService(outbox as never, transport, settings, new MailRenderer(config.appName), sealer, new ManualClock());
   return { mail, inserted, sealer };
@@ -110,6 +110,10 @@ describe('SMTP settings validation', () => {
     expect(fieldOf({ host: '' })).toBe('host');
     expect(fieldOf({ host: 'smtp example.com' })).toBe('host');
     expect(fieldOf({ host: 'smtp.example.com/x' })).toBe('host');
+    // Nothing longer than the column: a name has at most 253 characters, an IPv6 address no zone id.
+    expect(fieldOf({ host: ':'.repeat(300) })).toBe('host');
+    expect(fieldOf({ host: `fe80::1%${'x'.repeat(300)}` })).toBe('host');
+    expect(fieldOf({ host: `${'a'.repeat(60)}.`.repeat(5) })).toBe('host');
     expect(fieldOf({ port: 0 })).toBe('port');
     expect(fieldOf({ port: 65536 })).toBe('port');
     expect(fieldOf({ port: 1.5 })).toBe('port');

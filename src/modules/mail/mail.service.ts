@@ -1,6 +1,6 @@
 import { Clock } from '@app/clock';
 import { SecretSealer } from '@app/crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
@@ -44,6 +44,8 @@ export interface MailHealth {
  */
 @Injectable()
 export class MailService {
+  private readonly logger = new Logger('Mail');
+
   constructor(
     @InjectRepository(MailOutboxEntity) private readonly outbox: Repository<MailOutboxEntity>,
     private readonly transport: MailTransport,
@@ -127,7 +129,9 @@ export class MailService {
 
   /**
    * Sends the test message now, not through the queue, so the admin sees the
-   * outcome: a clear BAD_USER_INPUT naming the server and the reason.
+   * outcome: BAD_USER_INPUT naming the server and a category of failure
+   * (connection refused, timed out, TLS, authentication, rejected...), never
+   * what the remote server said.
    */
   async sendTestEmail(to: string): Promise<true> {
     const address = (to ?? '').trim();
@@ -136,8 +140,9 @@ export class MailService {
     try {
       await this.transport.send({ to: address, ...this.renderer.render('test-message', {}) });
     } catch (error) {
-      if (error instanceof MailDeliveryError) throw new DomainException(ErrorCode.BAD_USER_INPUT, error.message);
-      throw error;
+      if (!(error instanceof MailDeliveryError)) throw error;
+      this.logger.warn(`Test message not sent: ${error.message} (${error.detail})`);
+      throw new DomainException(ErrorCode.BAD_USER_INPUT, error.message);
     }
     return true;
   }

@@ -157,14 +157,15 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
       rendered = this.renderer.render(body.template, body.context);
     } catch (error) {
       // Cannot get better by waiting (e.g. a template removed since it was queued).
-      await this.failed(row, body, `Could not render the message: ${describeError(error)}`, true);
+      await this.failed(row, body, 'Could not render the message.', true, describeError(error));
       return;
     }
     try {
       await this.transport.send({ to: body.to, ...rendered });
     } catch (error) {
-      if (error instanceof MailDeliveryError) await this.failed(row, body, error.message, error.permanent);
-      else await this.failed(row, body, `Could not send: ${describeError(error)}`, false);
+      // Admins read lastError and the events: the category only. The log keeps what the library said.
+      if (error instanceof MailDeliveryError) await this.failed(row, body, error.message, error.permanent, error.detail);
+      else await this.failed(row, body, 'Could not send: delivery failed.', false, describeError(error));
       return;
     }
     const sent = await this.outbox.update(
@@ -175,14 +176,15 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     if (sent.affected !== 1) this.logger.warn(`Message ${row.id} was sent but its claim had run out`);
   }
 
-  private async failed(row: MailOutboxEntity, body: QueuedMailBody, reason: string, permanent: boolean): Promise<void> {
+  /** `reason` is what admins may read (a category); `detail` goes to the log only. */
+  private async failed(row: MailOutboxEntity, body: QueuedMailBody, reason: string, permanent: boolean, detail = reason): Promise<void> {
     const now = this.clock.now();
     const attempts = row.attempts + 1;
     let nextAttemptAt = addSeconds(now, retryDelaySeconds(attempts));
     const giveUpAt = row.expiresAt ?? addMinutes(row.createdAt, GIVE_UP_AFTER_MINUTES);
     // A code message is looked at again when it expires at the latest, so its sealed body goes then.
     if (row.expiresAt && nextAttemptAt > row.expiresAt) nextAttemptAt = row.expiresAt;
-    this.logger.warn(`Delivery of message ${row.id} failed (attempt ${attempts}): ${reason}`);
+    this.logger.warn(`Delivery of message ${row.id} failed (attempt ${attempts}): ${reason} (${detail})`);
 
     if (permanent || (row.expiresAt === null && nextAttemptAt >= giveUpAt)) {
       await this.finish(row, MailOutboxStatus.FAILED, 'delivery-failed', body.template, { attempts, lastError: reason });

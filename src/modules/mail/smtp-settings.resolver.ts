@@ -27,7 +27,10 @@ export class SmtpSettingsResolver {
     return SmtpSettingsModel.from(await this.mail.updateSmtpSettings(input, principal.userId, client));
   }
 
-  @Mutation(() => Boolean, { description: 'ADMIN. Sends a test message through the configured server.' })
+  @Mutation(() => Boolean, {
+    description:
+      "ADMIN. Sends a test message through the configured server. On failure the error names a category (connection refused, timeout, TLS, authentication, rejected), never the remote server's own text.",
+  })
   @RequirePermissions(Permission.SMTP_MANAGE)
   async sendTestEmail(@Args('to') to: string): Promise<boolean> {
     return this.mail.sendTestEmail(to);

@@ -2,9 +2,12 @@ import { Clock } from '@app/clock';
 import { SecretSealer } from '@app/crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { isIP } from 'node:net';
 import { Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ClientInfo } from '../../common/http/request-context';
+import { HOST_NAME } from '../../common/net/hosts';
+import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { EventBus } from '../events/event-bus';
 import { SmtpSettingsEntity } from './entities/smtp-settings.entity';
@@ -18,7 +21,10 @@ export interface SmtpSettingsChange {
   port: number;
   secure: boolean;
   username?: string | null;
-  /** undefined/null: keep the stored one; '' removes it. */
+  /**
+   * undefined/null: keep the stored one, but only while host, port and
+   * username stay the same (otherwise it is dropped); '' removes it.
+   */
   password?: string | null;
   fromAddress: string;
   fromName?: string | null;
@@ -43,8 +49,6 @@ export interface SmtpServerSettings extends Omit<SmtpSettingsView, 'passwordSet'
   fingerprint: string;
 }
 
-const HOST = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
-const IPV6 = /^\[?[0-9A-Fa-f:.]+\]?$/;
 const EMAIL = /^[^\s@<>()",;:\\[\]]+@[^\s@<>()",;:\\[\]]+$/;
 
 /**
@@ -59,8 +63,14 @@ export class SmtpSettingsService {
     @InjectRepository(SmtpSettingsEntity) private readonly settings: Repository<SmtpSettingsEntity>,
     private readonly sealer: SecretSealer,
     private readonly events: EventBus,
+    private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
+
+  /** SMTP_ALLOWED_HOSTS, when the operator set it: whether mail may go to this host. */
+  allowsHost(host: string): boolean {
+    return this.config.smtpAllowedHosts?.allows(host) ?? true;
+  }
 
   async view(): Promise<SmtpSettingsView | null> {
     const row = await this.settings.findOneBy({ id: SETTINGS_ROW_ID });
@@ -85,14 +95,26 @@ export class SmtpSettingsService {
     return { ...view, password, fingerprint };
   }
 
-  /** Stores the whole settings row; an omitted password keeps the stored one. Records SMTP_UPDATED. */
+  /**
+   * Stores the whole settings row. An omitted password keeps the stored one
+   * only while host, port and username stay the same: the password was given
+   * for that server and that account, and a changed server (an admin's
+   * mistake, or a stolen admin session pointing it at a listener) must never
+   * receive it. Records SMTP_UPDATED.
+   */
   async update(change: SmtpSettingsChange, actorId: string, client?: ClientInfo | null): Promise<SmtpSettingsView> {
     const input = validate(change);
+    if (!this.allowsHost(input.host)) {
+      throw DomainException.badInput('host', 'host is not one of the mail servers the operator allows (SMTP_ALLOWED_HOSTS)');
+    }
     const current = await this.settings.findOneBy({ id: SETTINGS_ROW_ID });
     let passwordSealed = current?.passwordSealed ?? null;
     let passwordChanged = false;
     if (typeof change.password === 'string') {
       passwordSealed = change.password === '' ? null : this.sealer.seal(change.password, SMTP_PASSWORD_CONTEXT);
+      passwordChanged = true;
+    } else if (passwordSealed && current && !sameAccount(current, input)) {
+      passwordSealed = null;
       passwordChanged = true;
     }
     // No user, no login: a stored password would only linger unused.
@@ -119,6 +141,11 @@ export class SmtpSettingsService {
   }
 }
 
+/** The stored password belongs to this host, port and username. */
+function sameAccount(a: Pick<SmtpSettingsEntity, 'host' | 'port' | 'username'>, b: Pick<SmtpSettingsEntity, 'host' | 'port' | 'username'>): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase() && Number(a.port) === Number(b.port) && (a.username ?? null) === (b.username ?? null);
+}
+
 function toView(row: SmtpSettingsEntity): SmtpSettingsView {
   return {
     host: row.host,
@@ -135,7 +162,9 @@ function toView(row: SmtpSettingsEntity): SmtpSettingsView {
 /** Shape and sense of the settings; BAD_USER_INPUT naming the field. */
 export function validate(change: SmtpSettingsChange): Omit<SmtpSettingsEntity, 'id' | 'passwordSealed' | 'updatedAt'> {
   const host = (change.host ?? '').trim();
-  if (!host || (!HOST.test(host) && !(host.includes(':') && IPV6.test(host)))) {
+  const bracketless = host.replace(/^\[(.*)\]$/, '$1');
+  // A name (at most 253 characters) or an IPv6 address without a zone id (at most 45): both fit the column.
+  if (!host || (!HOST_NAME.test(host) && !(isIP(bracketless) === 6 && !bracketless.includes('%')))) {
     throw DomainException.badInput('host', 'host must be a host name or IP address, e.g. smtp.example.com');
   }
   if (!Number.isInteger(change.port) || change.port < 1 || change.port > 65535) {
@@ -157,5 +186,5 @@ export function validate(change: SmtpSettingsChange): Omit<SmtpSettingsEntity, '
   if (fromName && (fromName.length > 100 || /[\r\n]/.test(fromName))) {
     throw DomainException.badInput('fromName', 'fromName must have at most 100 characters on one line');
   }
-  return { host: host.replace(/^\[(.*)\]$/, '$1'), port: change.port, secure: change.secure, username, fromAddress, fromName };
+  return { host: bracketless, port: change.port, secure: change.secure, username, fromAddress, fromName };
 }

@@ -1,3 +1,6 @@
+/** The longest address stored (the users.email column; RFC 5321's path limit). */
+export const EMAIL_MAX_LENGTH = 254;
+
 /** The one form of an email address that is stored and compared. */
 export function normalizeEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();

@@ -10,10 +10,10 @@ import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { EventBus } from '../events/event-bus';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './dto/create-user.input';
-import { normalizeEmail } from './email';
+import { EMAIL_MAX_LENGTH, normalizeEmail } from './email';
 import { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher.service';
+import { passwordProblem } from './password-rules';
 
 export interface NewUser {
   email: string;
@@ -49,11 +49,12 @@ export class UsersService implements OnApplicationBootstrap {
     const admin = this.config.bootstrapAdmin;
     if (!admin || (await this.findByEmail(admin.email))) return;
     try {
+      // The password passed the same rules in loadConfig (a ConfigError there names BOOTSTRAP_ADMIN_PASSWORD).
       await this.create({ email: admin.email, password: admin.password, role: Role.ADMIN, displayName: 'Administrator' });
       this.logger.log(`Created the bootstrap admin ${normalizeEmail(admin.email)}`);
     } catch (error) {
-      // Another instance created it first.
-      if (!(error instanceof DomainException)) throw error;
+      // Another instance created it first; any other refusal stops the start.
+      if (!(error instanceof DomainException && (await this.findByEmail(admin.email)))) throw error;
     }
   }
 
@@ -65,11 +66,14 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async create(input: NewUser): Promise<UserEntity> {
-    assertPasswordShape(input.password, 'password');
+    assertAcceptablePassword(input.password, 'password', input.email);
+    const email = normalizeEmail(input.email);
+    // Lower-casing can lengthen a string ('İ' becomes two code units): checked on what is stored.
+    if (email.length > EMAIL_MAX_LENGTH) throw DomainException.badInput('email', `email must have at most ${EMAIL_MAX_LENGTH} characters`);
     const now = this.clock.now();
     const user = this.users.create({
       id: randomUUID(),
-      email: normalizeEmail(input.email),
+      email,
       passwordHash: await this.passwords.hash(input.password),
       displayName: input.displayName?.trim() || null,
       role: input.role ?? Role.AGENT,
@@ -130,13 +134,13 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Stores a new password (the caller confirmed the current one and ends other sessions). */
   async setPassword(userId: string, newPassword: string): Promise<void> {
-    assertPasswordShape(newPassword, 'newPassword');
+    assertAcceptablePassword(newPassword, 'newPassword', (await this.getById(userId)).email);
     await this.users.update({ id: userId }, { passwordHash: await this.passwords.hash(newPassword), updatedAt: this.clock.now() });
   }
 }
 
-export function assertPasswordShape(password: string, field: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
-    throw DomainException.badInput(field, `${field} must have ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters`);
-  }
+/** BAD_USER_INPUT naming `field` when the password may not be used (password-rules.ts). */
+export function assertAcceptablePassword(password: string, field: string, email: string): void {
+  const problem = passwordProblem(password, field, email);
+  if (problem) throw DomainException.badInput(field, problem);
 }

@@ -24,7 +24,11 @@ export class SmtpSettingsInput {
   @Allow()
   username?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'Omit to keep the stored password.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Omit to keep the stored password, which is kept only while host, port and username stay the same: changing any of them without a new password drops it (passwordSet false), so a changed server never receives the old one. A password is never sent to a server other than a loopback one without TLS (secure, or STARTTLS required).',
+  })
   @Allow()
   password?: string | null;
 

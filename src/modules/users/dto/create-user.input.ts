@@ -3,16 +3,17 @@ import { Transform } from 'class-transformer';
 import { IsEmail, IsEnum, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 import { Role } from '../../../common/auth/role';
 
-export const PASSWORD_MIN_LENGTH = 8;
-/** Long enough for any passphrase; short enough that hashing cannot be abused. */
-export const PASSWORD_MAX_LENGTH = 256;
+import { EMAIL_MAX_LENGTH } from '../email';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../password-rules';
+
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH };
 
 @InputType()
 export class CreateUserInput {
   @Field()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsEmail({}, { message: 'email must be a valid email address' })
-  @MaxLength(254)
+  @MaxLength(EMAIL_MAX_LENGTH)
   email: string;
 
   @Field()
