@@ -9,6 +9,7 @@ import { RetentionIndexes1796181322022 } from './1796181322022-RetentionIndexes'
 import { OutboxSupersede1796185994104 } from './1796185994104-OutboxSupersede';
 import { KnownClientIndex1796186614223 } from './1796186614223-KnownClientIndex';
 import { TrustedDeviceRetiredTokens1796523261641 } from './1796523261641-TrustedDeviceRetiredTokens';
+import { HashingKeys1796523261642 } from './1796523261642-HashingKeys';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -26,4 +27,5 @@ export const ALL_MIGRATIONS: Function[] = [
   OutboxSupersede1796185994104,
   KnownClientIndex1796186614223,
   TrustedDeviceRetiredTokens1796523261641,
+  HashingKeys1796523261642,
 ];
