@@ -44,6 +44,38 @@ export interface AppModuleOptions {
   imports?: ModuleMetadata['imports'];
 }
 
+/** Configuration, keys, permissions, events and the database: what everything else stands on. */
+function foundationModules(options: AppModuleOptions): NonNullable<ModuleMetadata['imports']> {
+  return [
+    ConfigModule.forRoot(options.config),
+    SecurityModule.forRoot(options.clock),
+    AccessControlModule.forRoot(options.rolePermissions),
+    EventEmitterModule.forRoot(),
+    DatabaseModule,
+  ];
+}
+
+/**
+ * The features, for the server and the operator commands (src/cli) alike:
+ * a command sees every method, listener and rule an integrator's module adds.
+ */
+function featureModules(options: AppModuleOptions): NonNullable<ModuleMetadata['imports']> {
+  return [
+    SecurityEventsModule,
+    PolicyModule,
+    MailModule,
+    MethodsModule,
+    UsersModule,
+    AuthModule,
+    EnrollmentModule,
+    ChallengeModule,
+    TrustedDevicesModule,
+    PolicyAdminModule,
+    RetentionModule,
+    ...(options.imports ?? []),
+  ];
+}
+
 @Module({})
 export class AppModule {
   static register(options: AppModuleOptions): DynamicModule {
@@ -51,11 +83,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
-        SecurityModule.forRoot(options.clock),
-        AccessControlModule.forRoot(options.rolePermissions),
-        EventEmitterModule.forRoot(),
-        DatabaseModule,
+        ...foundationModules(options),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: options.schemaFile ?? 'schema.gql',
@@ -80,18 +108,7 @@ export class AppModule {
         }),
         RateLimitModule.forRoot(config),
         HealthModule,
-        SecurityEventsModule,
-        PolicyModule,
-        MailModule,
-        MethodsModule,
-        UsersModule,
-        AuthModule,
-        EnrollmentModule,
-        ChallengeModule,
-        TrustedDevicesModule,
-        PolicyAdminModule,
-        RetentionModule,
-        ...(options.imports ?? []),
+        ...featureModules(options),
       ],
       controllers: config.graphqlIde ? [IdeAssetsController] : [],
       providers: [
@@ -99,5 +116,11 @@ export class AppModule {
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };
+  }
+
+  /** The same application without HTTP, GraphQL or rate limits: the operator commands (src/cli) run on it. */
+  static commandLine(options: AppModuleOptions): DynamicModule {
+    // HealthModule: features register their health indicators with it (its controller needs no listener).
+    return { module: AppModule, imports: [...foundationModules(options), HealthModule, ...featureModules(options)] };
   }
 }

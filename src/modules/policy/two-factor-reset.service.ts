@@ -24,9 +24,10 @@ export class TwoFactorResetService {
    * email, authenticator secret, backup codes and admin-issued codes),
    * forgets their trusted devices and ends all their sessions. The
    * TWO_FACTOR_RESET event makes the mail listener send the user a notice.
-   * NOT_FOUND for an unknown user.
+   * NOT_FOUND for an unknown user. Actor and client are null when an
+   * operator runs `--reset-2fa` (src/cli).
    */
-  async reset(userId: string, actorId: string, client: ClientInfo): Promise<UserEntity> {
+  async reset(userId: string, actorId: string | null, client: ClientInfo | null): Promise<UserEntity> {
     const user = await this.users.getById(userId);
     const enabled = (await this.methods.enabledFor(userId)).map((handler) => handler.method);
     for (const handler of this.methods.all()) await handler.disable(userId);

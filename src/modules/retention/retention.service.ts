@@ -37,7 +37,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.retentionIntervalMinutes > 0) this.schedule(FIRST_PASS_DELAY_MS);
+    if (this.config.backgroundJobs && this.config.retentionIntervalMinutes > 0) this.schedule(FIRST_PASS_DELAY_MS);
   }
 
   /** Stops, and waits for a pass in progress to end its batch (the database is still open here). */
