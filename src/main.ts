@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { setFlagsFromString } from 'node:v8';
 import { Logger } from '@nestjs/common';
 import { createApp } from './bootstrap';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { isCommandLine, runCommandLine } from './cli/command-line';
 import { ConfigError, loadConfig } from './config/app-config';
-import { dataSourceOptions, runMigrationsLocked } from './database/data-source-options';
 
 // Let the V8 heap grow 50 % over the live data between full collections
 // instead of up to 4×: under load resident memory stays near 180 MB instead
@@ -19,7 +18,8 @@ async function main(): Promise<void> {
     config = emitSchemaOnly ? loadConfig({ APP_NAME: process.env.APP_NAME }, { schemaOnly: true }) : loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      // A command answers in one line.
+      console.error(isCommandLine(process.argv.slice(2)) ? `Invalid configuration: ${error.problems.join('; ')}` : error.message);
       process.exit(1);
     }
     throw error;
@@ -34,21 +34,10 @@ async function main(): Promise<void> {
     return;
   }
 
-  if (process.argv.includes('--migrate')) {
-    // A release step (DATABASE_MIGRATE=false on the instances): apply the migrations and exit, without serving.
-    if (config.database.kind !== 'mysql') {
-      console.error('--migrate needs DATABASE_URL (the embedded SQLite needs no migrations)');
-      process.exit(1);
-    }
-    const dataSource = new DataSource({ ...dataSourceOptions(config), migrationsRun: false } as DataSourceOptions);
-    await dataSource.initialize();
-    try {
-      await runMigrationsLocked(dataSource);
-    } finally {
-      await dataSource.destroy();
-    }
-    console.log('migrations applied');
-    return;
+  const args = process.argv.slice(2);
+  if (isCommandLine(args)) {
+    // An operator command (--migrate, --reseal, --unlock EMAIL, …): src/cli.
+    process.exit(await runCommandLine(args, config));
   }
 
   const app = await createApp(config);

@@ -50,6 +50,41 @@ export interface TwofoldModuleOptions {
   imports?: ModuleMetadata['imports'];
 }
 
+/** Configuration, keys, permissions, events and the database: what everything else stands on. */
+function foundationModules(options: TwofoldModuleOptions): NonNullable<ModuleMetadata['imports']> {
+  return [
+    ConfigModule.forRoot(options.config),
+    SecurityModule.forRoot(options.clock),
+    AccessControlModule.forRoot(options.rolePermissions),
+    EventEmitterModule.forRoot(),
+    DatabaseModule,
+  ];
+}
+
+/**
+ * The features, for the server and the operator commands (src/cli) alike:
+ * a command sees every method, listener and rule an integrator's module adds.
+ */
+function featureModules(options: TwofoldModuleOptions): NonNullable<ModuleMetadata['imports']> {
+  return [
+    SecurityEventsModule,
+    PolicyModule,
+    MailModule,
+    UsersModule,
+    AuthModule,
+    EnrollmentModule,
+    ChallengeModule,
+    // The built-in methods, plugged in like an integrator's.
+    EmailMethodModule,
+    AuthenticatorMethodModule,
+    BackupCodesModule,
+    TrustedDevicesModule,
+    PolicyAdminModule,
+    RetentionModule,
+    ...(options.imports ?? []),
+  ];
+}
+
 /**
  * Twofold as one Nest module: the GraphQL API, its guard, the built-in
  * methods and everything they need. `forRoot` once, in the application (or
@@ -64,11 +99,7 @@ export class TwofoldModule {
     return {
       module: TwofoldModule,
       imports: [
-        ConfigModule.forRoot(config),
-        SecurityModule.forRoot(options.clock),
-        AccessControlModule.forRoot(options.rolePermissions),
-        EventEmitterModule.forRoot(),
-        DatabaseModule,
+        ...foundationModules(options),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           autoSchemaFile: options.schemaFile ?? 'schema.gql',
@@ -93,21 +124,7 @@ export class TwofoldModule {
         }),
         RateLimitModule.forRoot(config),
         HealthModule,
-        SecurityEventsModule,
-        PolicyModule,
-        MailModule,
-        UsersModule,
-        AuthModule,
-        EnrollmentModule,
-        ChallengeModule,
-        // The built-in methods, plugged in like an integrator's.
-        EmailMethodModule,
-        AuthenticatorMethodModule,
-        BackupCodesModule,
-        TrustedDevicesModule,
-        PolicyAdminModule,
-        RetentionModule,
-        ...(options.imports ?? []),
+        ...featureModules(options),
       ],
       controllers: config.graphqlIde ? [IdeAssetsController] : [],
       providers: [
@@ -118,6 +135,12 @@ export class TwofoldModule {
         JsonScalar,
       ],
     };
+  }
+
+  /** The same application without HTTP, GraphQL or rate limits: the operator commands (src/cli) run on it. */
+  static commandLine(options: TwofoldModuleOptions): DynamicModule {
+    // HealthModule: features register their health indicators with it (its controller needs no listener).
+    return { module: TwofoldModule, imports: [...foundationModules(options), HealthModule, ...featureModules(options)] };
   }
 
   /** What an extension adds (see TwofoldExtension); import it in the extension's own module. */

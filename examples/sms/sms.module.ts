@@ -32,6 +32,8 @@ export class SmsModule {
           migrations: [SmsTables1797000000000],
           // Codes a day past their expiry are gone (sms_codes.expiresAt is indexed).
           retention: [{ entity: SmsCodeEntity, where: (now) => ({ sql: 'row.expiresAt < :cutoff', parameters: { cutoff: addDays(now, -1) } }) }],
+          // Its codes are keyed hashes: the key ring keeps a retired key while a live code may need it.
+          keyedDigests: [{ label: 'SMS codes', entity: SmsCodeEntity, column: 'salt', alive: 'row.expiresAt > :now AND row.usedAt IS NULL', until: 'expiresAt' }],
         }),
         TypeOrmModule.forFeature([SmsPhoneEntity, SmsCodeEntity]),
         MethodsModule,

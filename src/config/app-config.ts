@@ -54,6 +54,8 @@ export class AppConfig {
   readonly auditRetentionDays: number;
   /** How often the retention job runs; 0 turns it off (e.g. when a DBA prunes instead). */
   readonly retentionIntervalMinutes: number;
+  /** The mail worker and the retention timer run; false for the operator commands (src/cli), which do one thing and exit. Not an environment variable. */
+  readonly backgroundJobs: boolean;
 
   constructor(values: Omit<AppConfig, never>) {
     Object.assign(this, values);
@@ -62,6 +64,11 @@ export class AppConfig {
 
   get isDevelopment(): boolean {
     return !this.production;
+  }
+
+  /** The same settings for an operator command: no background jobs. */
+  withoutBackgroundJobs(): AppConfig {
+    return new AppConfig({ ...this, backgroundJobs: false } as AppConfig);
   }
 }
 
@@ -221,6 +228,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     mailPollMs: int('MAIL_POLL_MS', 1000, 10, 60_000),
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
     retentionIntervalMinutes: int('RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
+    backgroundJobs: true,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig(config as AppConfig);

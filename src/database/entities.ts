@@ -15,9 +15,11 @@ import { TwoFactorPolicyEntity } from '../modules/policy/entities/two-factor-pol
 import { SecurityEventEntity } from '../modules/security-events/entities/security-event.entity';
 import { TrustedDeviceEntity } from '../modules/trusted-devices/entities/trusted-device.entity';
 import { UserEntity } from '../modules/users/entities/user.entity';
+import { RetiredDeviceTokenEntity } from '../modules/trusted-devices/entities/retired-device-token.entity';
+import { HashingKeyEntity } from '../common/security/key-ring/hashing-key.entity';
 
 /**
  * Every entity, listed once: the app, the migration CLI (ormconfig.ts) and
  * the schema-drift test all read this list.
  */
-export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity];
+export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity, RetiredDeviceTokenEntity, HashingKeyEntity];

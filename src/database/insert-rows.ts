@@ -27,3 +27,9 @@ export async function insertIfAbsent<T extends ObjectLiteral>(repository: Reposi
     throw error;
   }
 }
+
+/** A unique or primary key refused the row (MySQL/MariaDB, or the embedded SQLite). */
+export function isDuplicateKey(error: unknown): boolean {
+  const code = (error as { driverError?: { code?: string } })?.driverError?.code;
+  return error instanceof QueryFailedError && (code === 'ER_DUP_ENTRY' || /UNIQUE constraint failed/.test(String(error.message)));
+}

@@ -1,5 +1,6 @@
 import type { EntitySchema, MixedList } from 'typeorm';
 import type { RetentionRule } from '../modules/retention/retention.rules';
+import type { KeyedDigestColumn, SealedColumn } from '../modules/secrets/secret-stores';
 
 /**
  * What an integrator's module adds to Twofold besides its providers (a
@@ -19,6 +20,10 @@ export interface TwofoldExtension {
   errorCodes?: Record<string, string>;
   /** Permissions its resolvers demand (@RequirePermissions), and the roles that hold them. */
   permissions?: Record<string, string[]>;
+  /** Its columns of SecretSealer output, re-sealed by `--reseal` after an APP_SECRET rotation. */
+  sealedColumns?: SealedColumn[];
+  /** Its columns of KeyedHasher digests or salts, for the key ring's housekeeping and the `--reseal` report. */
+  keyedDigests?: KeyedDigestColumn[];
 }
 
 /**
@@ -51,6 +56,14 @@ class TwofoldExtensionStorage {
 
   retention(): RetentionRule[] {
     return this.all().flatMap((e) => e.retention ?? []);
+  }
+
+  sealedColumns(): SealedColumn[] {
+    return this.all().flatMap((e) => e.sealedColumns ?? []);
+  }
+
+  keyedDigests(): KeyedDigestColumn[] {
+    return this.all().flatMap((e) => e.keyedDigests ?? []);
   }
 
   errorMessage(code: string): string | undefined {

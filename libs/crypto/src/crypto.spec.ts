@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   BACKUP_CODE_ALPHABET,
   constantTimeEqual,
+  exportHashingKey,
   generateBackupCode,
+  hashingKeyFromSecret,
+  hashingKeyTagOf,
+  importHashingKey,
   KeyedHasher,
+  newHashingKey,
   normalizeBackupCode,
   randomDigits,
   randomToken,
@@ -80,6 +85,67 @@ describe('keyed hashing', () => {
     expect(new KeyedHasher(randomBytes(32)).verifySalted('123456', salt, before.saltedDigest('123456', salt))).toBe(false);
   });
 
+  it('an APP_SECRET gives the untagged key it always gave: plain digests and salts, as stored before the key ring', () => {
+    const secret = randomBytes(32);
+    const legacy = hashingKeyFromSecret(secret);
+    expect(legacy.tagged).toBe(false);
+    const fromKey = new KeyedHasher(legacy);
+    const fromSecret = new KeyedHasher(secret);
+    expect(fromKey.tokenDigest('t')).toBe(fromSecret.tokenDigest('t'));
+    expect(fromKey.tokenDigest('t')).toMatch(/^[0-9a-f]{64}$/);
+    expect(fromKey.newSalt()).toMatch(/^[0-9a-f]{32}$/);
+    const salt = fromSecret.newSalt();
+    expect(fromKey.verifySalted('123456', salt, fromSecret.saltedDigest('123456', salt))).toBe(true);
+    expect(hashingKeyTagOf(fromKey.tokenDigest('t'))).toBeNull();
+  });
+
+  it('a tagged key names itself in its digests and salts, which fit the 64- and 32-character columns', () => {
+    const key = newHashingKey();
+    expect(key.id).toMatch(/^[0-9a-f]{8}$/);
+    const hasher = new KeyedHasher(key);
+    const digest = hasher.tokenDigest('t');
+    expect(digest).toHaveLength(64);
+    expect(digest.startsWith(`${key.id}.`)).toBe(true);
+    expect(hashingKeyTagOf(digest)).toBe(key.id);
+    const salt = hasher.newSalt();
+    expect(salt.length).toBeLessThanOrEqual(32);
+    expect(hashingKeyTagOf(salt)).toBe(key.id);
+    expect(hasher.saltedDigest('123456', salt)).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(Array.from({ length: 100 }, () => hasher.newSalt())).size).toBe(100);
+  });
+
+  it('after a rotation to a new key, what every older key hashed still verifies under the key its salt names', () => {
+    const oldSecret = randomBytes(32);
+    const before = new KeyedHasher(oldSecret);
+    const middle = newHashingKey();
+    const inMiddle = new KeyedHasher(middle, [oldSecret]);
+    const after = new KeyedHasher(newHashingKey(), [middle, hashingKeyFromSecret(oldSecret)]);
+
+    expect(after.tokenDigests('t')).toEqual([after.tokenDigest('t'), inMiddle.tokenDigest('t'), before.tokenDigest('t')]);
+    const legacySalt = before.newSalt();
+    expect(after.verifySalted('123456', legacySalt, before.saltedDigest('123456', legacySalt))).toBe(true);
+    const middleSalt = inMiddle.newSalt();
+    const middleDigest = inMiddle.saltedDigest('123456', middleSalt);
+    expect(after.verifySalted('123456', middleSalt, middleDigest)).toBe(true);
+    expect(after.verifySalted('123457', middleSalt, middleDigest)).toBe(false);
+    // The salt names the key: the same digest under another tag does not verify.
+    const forged = `${after.currentKey.id}${middleSalt.slice(8)}`;
+    expect(after.verifySalted('123456', forged, middleDigest)).toBe(false);
+    // Once the middle key is dropped, what it hashed no longer verifies (and nothing throws).
+    const dropped = new KeyedHasher(newHashingKey(), [hashingKeyFromSecret(oldSecret)]);
+    expect(dropped.verifySalted('123456', middleSalt, middleDigest)).toBe(false);
+    expect(() => dropped.saltedDigest('123456', middleSalt)).toThrow(/does not have/);
+  });
+
+  it('key material round-trips through export/import and refuses anything else', () => {
+    const key = newHashingKey();
+    const back = importHashingKey(key.id, true, exportHashingKey(key));
+    expect(new KeyedHasher(back).tokenDigest('t')).toBe(new KeyedHasher(key).tokenDigest('t'));
+    expect(() => importHashingKey(key.id, true, '{"v":2}')).toThrow();
+    expect(() => importHashingKey('secret-1', true, exportHashingKey(key))).toThrow(/8 hex/);
+    expect(() => importHashingKey(key.id, true, JSON.stringify({ v: 1, token: 'AAAA', code: 'AAAA' }))).toThrow();
+  });
+
   it('constant-time equality', () => {
     expect(constantTimeEqual('abc', 'abc')).toBe(true);
     expect(constantTimeEqual('abc', 'abd')).toBe(false);
@@ -119,5 +185,11 @@ describe('sealing', () => {
     expect(rotated.unseal(sealed)).toBe('smtp-password');
     expect(rotated.needsReseal(sealed)).toBe(true);
     expect(rotated.needsReseal(rotated.seal('x'))).toBe(false);
+    const resealed = rotated.reseal(sealed, '');
+    expect(rotated.needsReseal(resealed)).toBe(false);
+    expect(new SecretSealer(randomBytes(32), [secret]).hasKey(SecretSealer.keyIdOf(resealed)!)).toBe(false);
+    expect(rotated.hasKey(SecretSealer.keyIdOf(sealed)!)).toBe(true);
+    expect(resealed.startsWith(rotated.currentPrefix)).toBe(true);
+    expect(() => rotated.reseal(sealed, 'another-context')).toThrow(UnsealError);
   });
 });

@@ -72,6 +72,31 @@ export class SecretSealer {
 
   /** True when the value was sealed with an older key and should be sealed again. */
   needsReseal(sealed: string): boolean {
-    return sealed.split('.')[1] !== this.current.id;
+    return SecretSealer.keyIdOf(sealed) !== this.current.id;
+  }
+
+  /**
+   * The same plaintext sealed again under the current key (for a value that
+   * needsReseal). Throws UnsealError when it cannot be opened. The caller
+   * writes it back only where the old value is still stored.
+   */
+  reseal(sealed: string, context = ''): string {
+    return this.seal(this.unseal(sealed, context), context);
+  }
+
+  /** Whether this sealer can open values sealed under this key id (the current secret's or a previous one's). */
+  hasKey(keyId: string): boolean {
+    return this.byId.has(keyId);
+  }
+
+  /** The key id a sealed value names, or null when it is not a sealed value. */
+  static keyIdOf(sealed: string): string | null {
+    const parts = sealed.split('.');
+    return parts.length === 5 && parts[0] === FORMAT ? parts[1] : null;
+  }
+
+  /** What every value sealed under the current key starts with (to find the others in SQL: NOT LIKE prefix%). */
+  get currentPrefix(): string {
+    return `${FORMAT}.${this.current.id}.`;
   }
 }

@@ -8,6 +8,8 @@ import { ChallengeCodeSends1795327340557 } from './1795327340557-ChallengeCodeSe
 import { RetentionIndexes1796181322022 } from './1796181322022-RetentionIndexes';
 import { OutboxSupersede1796185994104 } from './1796185994104-OutboxSupersede';
 import { KnownClientIndex1796186614223 } from './1796186614223-KnownClientIndex';
+import { TrustedDeviceRetiredTokens1796523261641 } from './1796523261641-TrustedDeviceRetiredTokens';
+import { HashingKeys1796523261642 } from './1796523261642-HashingKeys';
 import { RoundTwoCore1796523641363 } from './1796523641363-RoundTwoCore';
 
 /**
@@ -25,5 +27,7 @@ export const ALL_MIGRATIONS: Function[] = [
   RetentionIndexes1796181322022,
   OutboxSupersede1796185994104,
   KnownClientIndex1796186614223,
+  TrustedDeviceRetiredTokens1796523261641,
+  HashingKeys1796523261642,
   RoundTwoCore1796523641363,
 ];

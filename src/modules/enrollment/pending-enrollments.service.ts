@@ -7,7 +7,8 @@ import { conditionalUpdate } from '../../database/conditional-update';
 import { EnrollmentState } from '../methods/two-factor-method.handler';
 import { PendingEnrollmentEntity } from './entities/pending-enrollment.entity';
 
-const sealContext = (id: string) => `enrollment:${id}`;
+/** The sealing context of a pending enrollment's state: useless if copied to another row. */
+export const enrollmentSealContext = (id: string) => `enrollment:${id}`;
 
 /** A pending enrollment as the flow uses it: the state unsealed. */
 export interface PendingEnrollment {
@@ -37,7 +38,7 @@ export class PendingEnrollmentsService {
     let state: EnrollmentState = {};
     if (row.sealedState) {
       try {
-        state = JSON.parse(this.sealer.unseal(row.sealedState, sealContext(row.id))) as EnrollmentState;
+        state = JSON.parse(this.sealer.unseal(row.sealedState, enrollmentSealContext(row.id))) as EnrollmentState;
       } catch (error) {
         if (!(error instanceof UnsealError) && !(error instanceof SyntaxError)) throw error;
         await this.pending.delete({ id: row.id });
@@ -55,7 +56,7 @@ export class PendingEnrollmentsService {
       id: enrollment.id,
       userId: enrollment.userId,
       method: enrollment.method,
-      sealedState: hasState ? this.sealer.seal(JSON.stringify(enrollment.state), sealContext(enrollment.id)) : null,
+      sealedState: hasState ? this.sealer.seal(JSON.stringify(enrollment.state), enrollmentSealContext(enrollment.id)) : null,
       lastSentAt: null,
       sentTo: null,
       createdAt: enrollment.createdAt,

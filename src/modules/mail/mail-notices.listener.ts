@@ -16,6 +16,7 @@ export const NOTICE_TEMPLATES: Readonly<Record<string, MailTemplateName>> = {
   [SecurityEventType.BACKUP_CODE_ISSUED]: 'notice-backup-code-issued',
   [SecurityEventType.ACCOUNT_LOCKED]: 'notice-account-locked',
   [SecurityEventType.TRUSTED_DEVICE_ADDED]: 'notice-trusted-device-added',
+  [SecurityEventType.TRUSTED_DEVICE_REUSED]: 'notice-trusted-device-reused',
   [SecurityEventType.TWO_FACTOR_RESET]: 'notice-two-factor-reset',
 };
 
@@ -83,6 +84,7 @@ export class MailNoticesListener {
         context.lockoutMinutes = minutes('lockoutMinutes', 'lockedMinutes') ?? (await this.policy.get()).lockoutMinutes;
         break;
       case SecurityEventType.TRUSTED_DEVICE_ADDED:
+      case SecurityEventType.TRUSTED_DEVICE_REUSED:
         context.device = text('device', 'label');
         break;
       default:

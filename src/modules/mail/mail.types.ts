@@ -9,6 +9,7 @@ export type MailTemplateName =
   | 'notice-backup-code-issued'
   | 'notice-account-locked'
   | 'notice-trusted-device-added'
+  | 'notice-trusted-device-reused'
   | 'notice-two-factor-reset';
 
 /** Values for a template. Sealed while queued; never logged outside the development mailbox. */
@@ -20,7 +21,7 @@ export type MailContext = Record<string, string | number | boolean | null>;
  * - notice-method-enabled, notice-method-disabled: method (e.g. 'EMAIL'), occurredAt
  * - notice-backup-code-issued: expiresInMinutes, occurredAt (never the code)
  * - notice-account-locked: lockoutMinutes, occurredAt
- * - notice-trusted-device-added: device (e.g. 'Chrome on Windows'), occurredAt
+ * - notice-trusted-device-added, notice-trusted-device-reused: device (e.g. 'Chrome on Windows'), occurredAt (never a token)
  * - notice-backup-codes-regenerated, notice-two-factor-reset: occurredAt
  */
 export interface OutgoingMail {

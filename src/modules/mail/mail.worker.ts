@@ -62,6 +62,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.backgroundJobs) return;
     this.stopping = false;
     this.schedule(0);
   }

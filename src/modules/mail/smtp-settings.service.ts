@@ -10,6 +10,7 @@ import { HOST_NAME } from '../../common/net/hosts';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { EventBus } from '../events/event-bus';
+import { resealOnUse } from '../../common/security/reseal-on-use';
 import { SmtpSettingsEntity } from './entities/smtp-settings.entity';
 
 const SETTINGS_ROW_ID = 1;
@@ -84,6 +85,11 @@ export class SmtpSettingsService {
     const { passwordSet: _set, ...view } = toView(row);
     let password: string | null = null;
     if (row.passwordSealed) {
+      const stored = row.passwordSealed;
+      // Re-seal on use: a password sealed under a previous APP_SECRET moves to the current one.
+      row.passwordSealed = await resealOnUse(this.sealer, stored, SMTP_PASSWORD_CONTEXT, (fresh) =>
+        this.settings.update({ id: SETTINGS_ROW_ID, passwordSealed: stored }, { passwordSealed: fresh }),
+      );
       try {
         password = this.sealer.unseal(row.passwordSealed, SMTP_PASSWORD_CONTEXT);
       } catch {

@@ -8,6 +8,7 @@ import { TwoFactorChallengeEntity } from '../challenge/entities/two-factor-chall
 import { PendingEnrollmentEntity } from '../enrollment/entities/pending-enrollment.entity';
 import { EmailCodeEntity } from '../methods/email/email-code.entity';
 import { SecurityEventEntity } from '../security-events/entities/security-event.entity';
+import { RetiredDeviceTokenEntity } from '../trusted-devices/entities/retired-device-token.entity';
 import { TrustedDeviceEntity } from '../trusted-devices/entities/trusted-device.entity';
 
 /** Sign-in throttle rows unused this long are deleted. */
@@ -37,6 +38,8 @@ export const RETENTION_RULES: RetentionRule[] = [
   { entity: PendingEnrollmentEntity, where: expiredBefore },
   { entity: AdminBackupCodeEntity, where: expiredBefore },
   { entity: TrustedDeviceEntity, where: expiredBefore },
+  // A replaced device token carries its device's expiry: it goes with the device.
+  { entity: RetiredDeviceTokenEntity, where: expiredBefore },
   {
     // Keys unused for a week: a user who signs in weekly keeps a row, so their sign-in is one UPDATE, not an INSERT.
     entity: LoginThrottleEntity,

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } f
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { TwofoldExtensions } from '../../extensions/twofold-extension';
+import { SecretsService } from '../secrets/secrets.service';
 import { RETENTION_RULES, RetentionRule } from './retention.rules';
 import { describeError } from '../../common/errors/describe-error';
 
@@ -15,7 +16,8 @@ const FIRST_PASS_DELAY_MS = 60_000;
 
 /**
  * Deletes rows nobody can use any more (expired sessions, codes, challenges,
- * trusted devices, idle throttle counts) and security events past
+ * trusted devices, idle throttle counts, retired hashing keys nothing alive
+ * used) and security events past
  * AUDIT_RETENTION_DAYS. Every instance runs it; deleting is idempotent, so
  * two instances at once only repeat a little work. Rows are picked by a
  * plain SELECT and deleted by primary key in small batches, so a pass never
@@ -31,11 +33,12 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly secrets: SecretsService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.config.retentionIntervalMinutes > 0) this.schedule(FIRST_PASS_DELAY_MS);
+    if (this.config.backgroundJobs && this.config.retentionIntervalMinutes > 0) this.schedule(FIRST_PASS_DELAY_MS);
   }
 
   /** Stops, and waits for a pass in progress to end its batch (the database is still open here). */
@@ -53,6 +56,11 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     for (const rule of [...RETENTION_RULES, ...TwofoldExtensions.retention()]) {
       const count = await this.prune(rule, now);
       if (count > 0) deleted[this.dataSource.getMetadata(rule.entity).tableName] = count;
+    }
+    // Hashing keys retired by an APP_SECRET rotation, once nothing they hashed is alive.
+    if (!this.stopped) {
+      const keys = await this.secrets.dropUnusedKeys();
+      if (keys > 0) deleted.hashing_keys = keys;
     }
     if (Object.keys(deleted).length > 0) this.logger.log(`Deleted rows past retention: ${JSON.stringify(deleted)}`);
     return deleted;

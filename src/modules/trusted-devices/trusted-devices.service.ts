@@ -1,4 +1,4 @@
-import { addDays, Clock } from '@app/clock';
+import { addDays, addSeconds, Clock } from '@app/clock';
 import { constantTimeEqual, KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -11,6 +11,7 @@ import { TwoFactorFrequency, TwoFactorPolicy } from '../policy/policy.types';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { EventBus } from '../events/event-bus';
 import { deviceBindingOf, sameDevice } from './device-binding';
+import { RetiredDeviceTokenEntity } from './entities/retired-device-token.entity';
 import { TrustedDeviceEntity } from './entities/trusted-device.entity';
 import { insertRows } from '../../database/insert-rows';
 
@@ -26,6 +27,19 @@ const MAX_TOKEN_LENGTH = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * A replaced token that comes back within this many seconds of its
+ * replacement, from the browser and system the device is bound to, is a
+ * double submit, not a copy: two tabs signing in at once with the same
+ * cookie, or a retry whose first answer was lost. It is refused (the code is
+ * asked) without revoking the device. Anything else that comes back (later,
+ * or from another browser or system) revokes it. The cost: an attacker who
+ * copied the cookie and fakes the browser's User-Agent is not noticed if
+ * they present it within these seconds after the user's own use; they skip
+ * nothing either, since the token they hold is spent.
+ */
+export const DOUBLE_SUBMIT_GRACE_SECONDS = 30;
+
+/**
  * "Don't ask again for N days": a browser (browser family + system family
  * from the User-Agent) that the user chose to trust skips the second factor
  * while the policy's frequency is TRUSTED_DEVICE. A risk decision, not a
@@ -35,6 +49,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class TrustedDevicesService {
   constructor(
     @InjectRepository(TrustedDeviceEntity) private readonly devices: Repository<TrustedDeviceEntity>,
+    @InjectRepository(RetiredDeviceTokenEntity) private readonly retiredTokens: Repository<RetiredDeviceTokenEntity>,
     private readonly hasher: KeyedHasher,
     private readonly policy: PolicyService,
     private readonly events: EventBus,
@@ -61,7 +76,7 @@ export class TrustedDevicesService {
     const binding = deviceBindingOf(client.userAgent);
     const token = randomToken();
     const expiresAt = addDays(now, days);
-    await this.devices.delete({ userId, expiresAt: LessThanOrEqual(now) });
+    await this.deleteExpired(userId, now);
     const device = this.devices.create({
       id: randomUUID(),
       tokenHash: this.hasher.tokenDigest(token),
@@ -86,28 +101,61 @@ export class TrustedDevicesService {
   /**
    * Whether this token lets this user skip the second factor from this
    * browser now. When it does, the token is rotated (single use: a
-   * conditional UPDATE on the old hash decides between racing requests) and
-   * the new one is returned with the device's original expiry; otherwise null.
+   * conditional UPDATE on the old hash decides between racing requests, and
+   * the old hash is kept as retired in the same transaction) and the new one
+   * is returned with the device's original expiry; otherwise null.
+   *
+   * A retired token that comes back was copied (see DOUBLE_SUBMIT_GRACE_SECONDS
+   * for the one exception): the device is revoked, so its current token stops
+   * working too, TRUSTED_DEVICE_REUSED is recorded and the user is emailed.
+   * Checked whatever the policy's frequency: a copy is a copy.
    */
   async redeem(userId: string, token: string, client: ClientInfo): Promise<IssuedTrustedDevice | null> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return null;
-    const policy = await this.policy.get();
-    if (TrustedDevicesService.rememberDeviceDays(policy) === null) return null;
+    const digests = this.hasher.tokenDigests(token);
+    const [policy, device] = await Promise.all([this.policy.get(), this.devices.findOneBy({ tokenHash: In(digests), userId })]);
     const now = this.clock.now();
-    const device = await this.devices.findOneBy({ tokenHash: In(this.hasher.tokenDigests(token)), userId });
-    if (!device) return null;
+    if (!device) {
+      await this.revokeIfReused(userId, digests, client, now);
+      return null;
+    }
+    if (TrustedDevicesService.rememberDeviceDays(policy) === null) return null;
     const oldHash = device.tokenHash;
     const expiresAt = this.effectiveExpiry(device, policy);
     if (expiresAt <= now) return null;
     if (!sameDevice(device, deviceBindingOf(client.userAgent))) return null;
 
     const next = randomToken();
-    const rotated = await this.devices.update(
-      { id: device.id, userId, tokenHash: oldHash, expiresAt: MoreThan(now) },
-      { tokenHash: this.hasher.tokenDigest(next), lastUsedAt: now },
-    );
-    if ((rotated.affected ?? 0) === 0) return null; // used, revoked or forgotten meanwhile
+    const rotated = await this.devices.manager.transaction(async (manager) => {
+      const result = await manager
+        .getRepository(TrustedDeviceEntity)
+        .update({ id: device.id, userId, tokenHash: oldHash, expiresAt: MoreThan(now) }, { tokenHash: this.hasher.tokenDigest(next), lastUsedAt: now });
+      if ((result.affected ?? 0) === 0) return false;
+      await insertRows(manager.getRepository(RetiredDeviceTokenEntity), { tokenHash: oldHash, deviceId: device.id, userId, retiredAt: now, expiresAt: device.expiresAt });
+      return true;
+    });
+    // Used, revoked or forgotten meanwhile (the loser of two racing uses lands here: a double submit, not a copy).
+    if (!rotated) return null;
     return { token: next, expiresAt };
+  }
+
+  /** A replaced token came back: unless it is a double submit, the device it belonged to is revoked and the user told. */
+  private async revokeIfReused(userId: string, digests: string[], client: ClientInfo, now: Date): Promise<void> {
+    const retired = await this.retiredTokens.findOneBy({ tokenHash: In(digests), userId });
+    if (!retired) return;
+    const device = await this.devices.findOneBy({ id: retired.deviceId, userId });
+    // Already revoked, or expired: nothing left to protect.
+    if (!device || device.expiresAt <= now) return;
+    const doubleSubmit = retired.retiredAt > addSeconds(now, -DOUBLE_SUBMIT_GRACE_SECONDS) && sameDevice(device, deviceBindingOf(client.userAgent));
+    if (doubleSubmit) return;
+    // Only the request whose DELETE removed the device reports it (two copies presented at once make one event).
+    if (!(await this.deleteDevice(device.id, userId))) return;
+    await this.events.publish({
+      type: SecurityEventType.TRUSTED_DEVICE_REUSED,
+      userId,
+      client,
+      details: { deviceId: device.id, label: device.label, replacedAt: retired.retiredAt.toISOString() },
+    });
   }
 
   /** The user's devices that are still trusted, newest first. */
@@ -127,8 +175,7 @@ export class TrustedDevicesService {
   async revoke(userId: string, id: string, client: ClientInfo, presentedToken: string | null): Promise<{ wasThisBrowser: boolean }> {
     if (!UUID.test(id)) throw DomainException.notFound('No trusted device with this id.');
     const device = await this.devices.findOneBy({ id, userId });
-    const result = await this.devices.delete({ id, userId });
-    if (!device || (result.affected ?? 0) === 0) throw DomainException.notFound('No trusted device with this id.');
+    if (!device || !(await this.deleteDevice(id, userId))) throw DomainException.notFound('No trusted device with this id.');
     await this.events.publish({
       type: SecurityEventType.TRUSTED_DEVICE_REVOKED,
       userId,
@@ -159,9 +206,23 @@ export class TrustedDevicesService {
    * off, admin reset). Returns how many were still trusted.
    */
   async forgetAll(userId: string): Promise<number> {
-    await this.devices.delete({ userId, expiresAt: LessThanOrEqual(this.clock.now()) });
+    await this.deleteExpired(userId, this.clock.now());
     const result = await this.devices.delete({ userId });
+    await this.retiredTokens.delete({ userId });
     return result.affected ?? 0;
+  }
+
+  /** Deletes one device and its replaced tokens; false when it was not there (any more). */
+  private async deleteDevice(id: string, userId: string): Promise<boolean> {
+    const result = await this.devices.delete({ id, userId });
+    await this.retiredTokens.delete({ deviceId: id });
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** The user's expired devices and their replaced tokens (retention would delete them a day later). */
+  private async deleteExpired(userId: string, now: Date): Promise<void> {
+    await this.devices.delete({ userId, expiresAt: LessThanOrEqual(now) });
+    await this.retiredTokens.delete({ userId, expiresAt: LessThanOrEqual(now) });
   }
 
   /** The stored expiry, shortened when the admin has since lowered trustedDeviceDays. */

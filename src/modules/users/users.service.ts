@@ -2,7 +2,7 @@ import { Clock } from '@app/clock';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Brackets, QueryFailedError, Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
 import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
@@ -14,6 +14,7 @@ import { EMAIL_MAX_LENGTH, normalizeEmail } from './email';
 import { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher.service';
 import { passwordProblem } from './password-rules';
+import { isDuplicateKey } from '../../database/insert-rows';
 
 export interface NewUser {
   email: string;
@@ -25,11 +26,6 @@ export interface NewUser {
 export interface UserPage {
   items: UserEntity[];
   nextCursor: string | null;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: string } })?.driverError?.code;
-  return error instanceof QueryFailedError && (code === 'ER_DUP_ENTRY' || /UNIQUE constraint failed/.test(String(error.message)));
 }
 
 @Injectable()

@@ -163,6 +163,23 @@ export const MAIL_TEMPLATES: Record<MailTemplateName, MailTemplateSource> = {
       TEXT_WHEN +
       'If this was not you, revoke your trusted devices and change your password.',
   },
+  'notice-trusted-device-reused': {
+    subject: '{{appName}}: a trusted device was copied',
+    html:
+      '<p>A trusted device of your account{{#if device}} ({{device}}){{/if}} was used with an old key that it had already replaced. ' +
+      'It looks like the browser\'s data was copied, so that device is no longer trusted: ' +
+      'the next sign-in from it will ask for a verification code.</p>' +
+      HTML_WHEN +
+      '<p>If you did not copy your browser\'s data yourself, change your password now: that also ends your other sessions. ' +
+      'Then tell your administrator.</p>',
+    text:
+      'A trusted device of your account{{#if device}} ({{device}}){{/if}} was used with an old key that it had already replaced. ' +
+      "It looks like the browser's data was copied, so that device is no longer trusted: " +
+      'the next sign-in from it will ask for a verification code.\n\n' +
+      TEXT_WHEN +
+      "If you did not copy your browser's data yourself, change your password now: that also ends your other sessions. " +
+      'Then tell your administrator.',
+  },
   'notice-two-factor-reset': {
     subject: '{{appName}}: two-factor authentication reset',
     html:

@@ -2,6 +2,7 @@ import { SecretSealer, UnsealError } from '@app/crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, Repository } from 'typeorm';
+import { resealOnUse } from '../../../common/security/reseal-on-use';
 import { AuthenticatorSecretEntity } from './authenticator-secret.entity';
 
 /** The sealing context of a user's TOTP secret (pending or confirmed). */
@@ -32,8 +33,15 @@ export class AuthenticatorSecretsService {
     }
   }
 
-  find(userId: string): Promise<AuthenticatorSecretEntity | null> {
-    return this.secrets.findOneBy({ userId });
+  /** The confirmed secret; one sealed under a previous APP_SECRET is sealed again under the current one (re-seal on use). */
+  async find(userId: string): Promise<AuthenticatorSecretEntity | null> {
+    const row = await this.secrets.findOneBy({ userId });
+    if (row) {
+      row.sealedSecret = await resealOnUse(this.sealer, row.sealedSecret, totpSealContext(userId), (fresh) =>
+        this.secrets.update({ userId, sealedSecret: row.sealedSecret }, { sealedSecret: fresh }),
+      );
+    }
+    return row;
   }
 
   /**
