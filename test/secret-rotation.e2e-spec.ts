@@ -85,7 +85,7 @@ async function sealedValues(app: TestApp): Promise<Record<string, string[]>> {
   const values = async (sql: string) => (await q(sql)).map((row) => row.v);
   return {
     authenticator: await values('SELECT sealedSecret AS v FROM authenticator_secrets'),
-    pending: await values('SELECT sealedSecret AS v FROM two_factor_enrollments WHERE sealedSecret IS NOT NULL'),
+    pending: await values('SELECT sealedState AS v FROM two_factor_enrollments WHERE sealedState IS NOT NULL'),
     smtp: await values('SELECT passwordSealed AS v FROM smtp_settings WHERE passwordSealed IS NOT NULL'),
     outbox: await values('SELECT body AS v FROM mail_outbox WHERE body IS NOT NULL'),
     keys: await values('SELECT sealedKey AS v FROM hashing_keys'),
@@ -183,7 +183,7 @@ describe('APP_SECRET rotation that ends: re-seal on use, --reseal, the key ring'
     expect(resealed.err).toEqual([]);
     expect(resealed.status).toBe(0);
     const report = resealed.out.join('\n');
-    expect(report).toMatch(/authenticator secrets 1, pending authenticator enrollments 1, SMTP password 1, queued mail [1-9]/);
+    expect(report).toMatch(/authenticator secrets 1, pending enrollments 1, SMTP password 1, queued mail [1-9]/);
     expect(report).toContain('Nothing depends on APP_SECRET_PREVIOUS any more: remove it now');
     // What the keys from A's time still verify, and until when.
     expect(report).toMatch(/^ {2}sessions: \d+ \(\d+ users?\), until \d{4}-/m);

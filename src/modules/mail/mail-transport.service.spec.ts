@@ -141,6 +141,7 @@ describe('classifyFailure: what nodemailer says, as a category', () => {
     [{ code: 'EENVELOPE', responseCode: 530, message: 'Mail command failed: 530 Authentication required' }, MailFailure.AUTHENTICATION],
     [{ code: 'EENVELOPE', responseCode: 550, message: "Can't send mail - all recipients were rejected: 550 No such mailbox" }, MailFailure.REJECTED],
     [{ code: 'EPROTOCOL', responseCode: 554, message: 'Invalid greeting. response=554 banner' }, MailFailure.REJECTED],
+    [{ code: 'EENVELOPE', responseCode: 451, message: "Can't send mail - all recipients were rejected: 451 Try later" }, MailFailure.DEFERRED],
     [{ code: 'ECONNECTION', message: 'Connection closed unexpectedly' }, MailFailure.CONNECTION_LOST],
     [{ code: 'EPROTOCOL', message: 'Invalid greeting' }, MailFailure.PROTOCOL],
     ['something odd', MailFailure.OTHER],

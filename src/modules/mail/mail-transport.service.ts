@@ -41,6 +41,7 @@ export enum MailFailure {
   TLS = 'tls',
   AUTHENTICATION = 'authentication',
   REJECTED = 'rejected',
+  DEFERRED = 'deferred',
   CONNECTION_LOST = 'connection-lost',
   PROTOCOL = 'protocol',
   OTHER = 'other',
@@ -56,6 +57,7 @@ const FAILURE_TEXT: Record<MailFailure, string> = {
   [MailFailure.TLS]: 'TLS failed (no STARTTLS offered, or the certificate was not accepted)',
   [MailFailure.AUTHENTICATION]: 'authentication failed',
   [MailFailure.REJECTED]: 'the server rejected the message',
+  [MailFailure.DEFERRED]: 'the server refused the message for now (it will be tried again)',
   [MailFailure.CONNECTION_LOST]: 'connection closed unexpectedly',
   [MailFailure.PROTOCOL]: 'unexpected answer from the server',
   [MailFailure.OTHER]: 'delivery failed',
@@ -235,7 +237,8 @@ export function classifyFailure(error: unknown): MailFailure {
   if (/ECONNREFUSED/.test(message) || code === 'ECONNREFUSED') return MailFailure.CONNECTION_REFUSED;
   if (/EHOSTUNREACH|ENETUNREACH|EADDRNOTAVAIL/.test(`${code} ${message}`)) return MailFailure.UNREACHABLE;
   if (code === 'ETIMEDOUT' || /timed? ?out|timeout|Greeting never received/i.test(message)) return MailFailure.TIMEOUT;
-  if (reply !== null && reply >= 400) return MailFailure.REJECTED;
+  if (reply !== null && reply >= 500) return MailFailure.REJECTED;
+  if (reply !== null && reply >= 400) return MailFailure.DEFERRED;
   if (['ECONNECTION', 'ECONNRESET', 'EPIPE', 'ESOCKET', 'EABORT'].includes(code) || /ECONNRESET|EPIPE|closed/i.test(message)) return MailFailure.CONNECTION_LOST;
   if (code === 'EPROTOCOL' || code === 'EENVELOPE' || code === 'EMESSAGE') return MailFailure.PROTOCOL;
   return MailFailure.OTHER;
