@@ -16,7 +16,7 @@ import { SecurityModule } from './common/security/security.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
+import { IdeModule, ideLandingPagePlugin } from './graphql/ide';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
@@ -36,7 +36,11 @@ export interface AppModuleOptions {
   config: AppConfig;
   /** Tests pass a ManualClock to move time. */
   clock?: Clock;
-  /** Where to write the generated schema; `true` keeps it in memory (tests). */
+  /**
+   * Where to write the generated schema; `true` keeps it in memory. Default:
+   * schema.gql in development, in memory in production (the build writes it,
+   * and the root filesystem may be read-only).
+   */
   schemaFile?: string | true;
   /** An integrator's roles and what each may do. */
   rolePermissions?: RolePermissions;
@@ -58,7 +62,7 @@ export class AppModule {
         DatabaseModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
-          autoSchemaFile: options.schemaFile ?? 'schema.gql',
+          autoSchemaFile: options.schemaFile ?? (config.production ? true : 'schema.gql'),
           sortSchema: true,
           graphiql: false,
           introspection: config.graphqlIde,
@@ -91,9 +95,9 @@ export class AppModule {
         TrustedDevicesModule,
         PolicyAdminModule,
         RetentionModule,
+        ...(config.graphqlIde ? [IdeModule] : []),
         ...(options.imports ?? []),
       ],
-      controllers: config.graphqlIde ? [IdeAssetsController] : [],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
