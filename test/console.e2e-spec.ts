@@ -112,7 +112,7 @@ describe('the console (GraphiQL with the sign-in panel) in headless Chromium', (
     await smtp?.stop();
   });
 
-  it('a first load, on a server that has not compressed anything yet, stays under 1.5 MB on the wire', async () => {
+  it('a first load stays under 1.5 MB on the wire, every asset compressed, with no error on the page', async () => {
     const { context, page, failures } = await openConsole();
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
@@ -159,16 +159,13 @@ describe('the console (GraphiQL with the sign-in panel) in headless Chromium', (
       expect(raw.headers.get('vary')).toBe('Accept-Encoding');
       expect(raw.headers.get('content-encoding')).toBeNull();
       const bytes = Buffer.from(await raw.arrayBuffer());
-      // fetch decompresses what it gets: equal bytes under gzip means the compressed body was right.
-      const gzip = await fetch(`${t.url}${source}`, { headers: { 'accept-encoding': 'gzip' } });
-      expect(gzip.headers.get('content-encoding')).toBe('gzip');
-      expect(Buffer.from(await gzip.arrayBuffer()).equals(bytes)).toBe(true);
+      // fetch decompresses what it gets: the same bytes back means the compressed body was right.
+      for (const encoding of ['gzip', 'br']) {
+        const compressed = await fetch(`${t.url}${source}`, { headers: { 'accept-encoding': `${encoding}, identity;q=0.5` } });
+        expect(compressed.headers.get('content-encoding')).toBe(encoding);
+        expect(Buffer.from(await compressed.arrayBuffer()).equals(bytes)).toBe(true);
+      }
     }
-    // Brotli, once compressed (in the background, after the first request).
-    const graphiql = sources.find((s) => s.includes('/graphiql.') && s.endsWith('.js'))!;
-    await expect
-      .poll(async () => (await fetch(`${t.url}${graphiql}`, { headers: { 'accept-encoding': 'gzip, br' } })).headers.get('content-encoding'), { timeout: 30_000 })
-      .toBe('br');
     // Only the current names exist; nothing outside the list is read.
     expect((await fetch(`${t.url}/graphql-ide/graphiql.js`)).status).toBe(404);
     expect((await fetch(`${t.url}/graphql-ide/graphiql.000000000000.js`)).status).toBe(404);
