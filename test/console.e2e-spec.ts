@@ -274,8 +274,13 @@ describe('the console (GraphiQL with the sign-in panel) in headless Chromium', (
     const users = await runTab(page, 'FindUser');
     expect(users.errors?.[0].extensions.code).toBe('FORBIDDEN');
 
-    await panel(page).getByRole('button', { name: 'Sign out' }).click();
+    // The session ends elsewhere (signed out from another client): the next run says so and the panel signs out.
+    const token = await page.evaluate(() => JSON.parse(sessionStorage.getItem('twofold-console:session')!).token as string);
+    expect((await t.gql('mutation { signOut }', {}, { token })).errors).toBeUndefined();
+    const refused = await runTab(page, 'WhoAmI');
+    expect(refused.errors?.[0].extensions.code).toBe('UNAUTHENTICATED');
     await waitForStage(page, 'SIGNED_OUT');
+    expect(await panel(page).textContent()).toContain('The session has ended');
     expect(await headersText(page)).toBe('');
     expect(failures).toEqual([]);
   });

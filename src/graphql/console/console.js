@@ -564,11 +564,23 @@
     const current = store.get();
     const sent = options && options.headers && Object.entries(options.headers).find(([name]) => name.toLowerCase() === 'authorization');
     if (!current.token || !sent || sent[1] !== `Bearer ${current.token}`) return result;
-    return Promise.resolve(result).then((value) => {
-      const errors = value && Array.isArray(value.errors) ? value.errors : [];
+    const check = (part) => {
+      const errors = [].concat(part).flatMap((item) => (item && Array.isArray(item.errors) ? item.errors : []));
       if (errors.some((e) => e.extensions && e.extensions.code === 'UNAUTHENTICATED') && store.get().token === current.token) {
         store.signedOut('The session has ended (it expired, or was signed out elsewhere). Sign in again.');
       }
+    };
+    return Promise.resolve(result).then((value) => {
+      // GraphiQL's fetcher answers with an async iterable (it accepts incremental delivery) or a plain result.
+      if (value && typeof value[Symbol.asyncIterator] === 'function') {
+        return (async function* () {
+          for await (const part of value) {
+            check(part);
+            yield part;
+          }
+        })();
+      }
+      check(value);
       return value;
     });
   }
