@@ -288,9 +288,23 @@ describe('the console (GraphiQL with the sign-in panel) in headless Chromium', (
   it('PENDING_ENROLLMENT: the panel sets up the authenticator app, then signs in and shows the backup codes once', async () => {
     const email = 'console-new-agent@example.com';
     await createUser(t, admin, { email, password: AGENT_PASSWORD });
+    // An admin signed in to the console before the policy changes.
+    const adminConsole = await openConsole();
+    await adminConsole.page.goto(`${t.url}/graphql`);
+    await ideLoaded(adminConsole.page);
+    await signInThroughPanel(adminConsole.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await waitForStage(adminConsole.page, 'AUTHENTICATED');
+
     // Last in this file: the bootstrap admin, who has no method, is demoted too.
     const raise = await t.gql(`mutation { updateTwoFactorPolicy(input: { requirement: REQUIRED_FOR_ALL }) { requirement } }`, {}, { token: admin });
     expect(raise.errors).toBeUndefined();
+    // Their next run answers ENROLLMENT_REQUIRED: the panel turns to the enrollment, and the header goes.
+    const demoted = await runTab(adminConsole.page, 'FindUser');
+    expect(demoted.errors?.[0].extensions.code).toBe('ENROLLMENT_REQUIRED');
+    await waitForStage(adminConsole.page, 'PENDING_ENROLLMENT');
+    expect(await panel(adminConsole.page).textContent()).toContain('requires two-factor authentication');
+    expect(await headersText(adminConsole.page)).toBe('');
+    expect(adminConsole.failures).toEqual([]);
 
     const { page, failures } = await openConsole();
     await page.goto(`${t.url}/graphql`);

@@ -566,8 +566,14 @@
     if (!current.token || !sent || sent[1] !== `Bearer ${current.token}`) return result;
     const check = (part) => {
       const errors = [].concat(part).flatMap((item) => (item && Array.isArray(item.errors) ? item.errors : []));
-      if (errors.some((e) => e.extensions && e.extensions.code === 'UNAUTHENTICATED') && store.get().token === current.token) {
+      const codes = errors.map((e) => e.extensions && e.extensions.code);
+      const now = store.get();
+      if (now.token !== current.token) return;
+      if (codes.includes('UNAUTHENTICATED')) {
         store.signedOut('The session has ended (it expired, or was signed out elsewhere). Sign in again.');
+      } else if (codes.includes('ENROLLMENT_REQUIRED') && now.stage === 'AUTHENTICATED') {
+        // The policy now requires 2FA of this account: the same token may only enroll.
+        store.set({ ...now, stage: 'PENDING_ENROLLMENT' });
       }
     };
     return Promise.resolve(result).then((value) => {
