@@ -18,7 +18,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { TwofoldExtension, TwofoldExtensions } from './extensions/twofold-extension';
-import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
+import { IdeModule, ideLandingPagePlugin } from './graphql/ide';
 import { JsonScalar } from './graphql/json.scalar';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
@@ -42,7 +42,11 @@ export interface TwofoldModuleOptions {
   config: AppConfig;
   /** Tests pass a ManualClock to move time. */
   clock?: Clock;
-  /** Where to write the generated schema; `true` keeps it in memory (tests, production). */
+  /**
+   * Where to write the generated schema; `true` keeps it in memory. Default:
+   * schema.gql in development, in memory in production (the build writes it,
+   * and the root filesystem may be read-only).
+   */
   schemaFile?: string | true;
   /** An integrator's roles and what each may do (default: ADMIN everything, AGENT nothing more than their own account). */
   rolePermissions?: RolePermissions;
@@ -102,7 +106,7 @@ export class TwofoldModule {
         ...foundationModules(options),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
-          autoSchemaFile: options.schemaFile ?? 'schema.gql',
+          autoSchemaFile: options.schemaFile ?? (config.production ? true : 'schema.gql'),
           sortSchema: true,
           graphiql: false,
           introspection: config.graphqlIde,
@@ -124,9 +128,9 @@ export class TwofoldModule {
         }),
         RateLimitModule.forRoot(config),
         HealthModule,
+        ...(config.graphqlIde ? [IdeModule] : []),
         ...featureModules(options),
       ],
-      controllers: config.graphqlIde ? [IdeAssetsController] : [],
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -1,98 +1,88 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { Controller, Get, MiddlewareConsumer, Module, NestModule, NotFoundException, Param, Req, RequestMethod, Res } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { Public } from '../common/decorators/access.decorators';
+import { acceptedEncodings, IdeAssets, ideAssets } from './ide-assets';
 
 /** Where the IDE's files are served from: this server, never a CDN. */
 export const IDE_ASSETS_PATH = '/graphql-ide';
 
-/** Each asset: a file inside an installed package (null: the generated start script). */
-const ASSETS: Record<string, { file: [pkg: string, path: string] | null; type: string }> = {
-  'react.js': { file: ['react', 'umd/react.production.min.js'], type: 'application/javascript' },
-  'react-dom.js': { file: ['react-dom', 'umd/react-dom.production.min.js'], type: 'application/javascript' },
-  'graphiql.js': { file: ['graphiql', 'graphiql.min.js'], type: 'application/javascript' },
-  'graphiql.css': { file: ['graphiql', 'graphiql.min.css'], type: 'text/css' },
-  'ide.js': { file: null, type: 'application/javascript' },
-};
+/** The assets' names carry a hash of their bytes, so a browser may keep them for a year without asking again. */
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-/** Starts GraphiQL; a separate file so the page needs no inline script (CSP). */
-const IDE_SCRIPT = `
-(function () {
-  var fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
-  var defaultQuery = [
-    '# Sign in, copy sessionToken, then add a header in the Headers tab:',
-    '#   { "Authorization": "Bearer <sessionToken>" }',
-    'mutation SignIn {',
-    '  signIn(input: { email: "admin@example.com", password: "change-me-now" }) {',
-    '    stage sessionToken expiresAt',
-    '    challenge { methods emailSentTo attemptsRemaining }',
-    '  }',
-    '}',
-    '',
-  ].join('\\n');
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, { fetcher: fetcher, defaultQuery: defaultQuery, shouldPersistHeaders: false })
-  );
-})();
-`;
-
-export function ideHtml(title: string): string {
+/**
+ * The page: no inline script or style (the content policy of
+ * src/common/http/hardening.ts allows only this server's own scripts), and
+ * every file under a content-hashed name.
+ */
+export function ideHtml(title: string, assets: IdeAssets = ideAssets()): string {
   const escaped = title.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const styles = assets.styles.map((asset) => `<link rel="stylesheet" href="${IDE_ASSETS_PATH}/${asset.name}">`);
+  const scripts = assets.scripts.map((asset) => `<script src="${IDE_ASSETS_PATH}/${asset.name}"></script>`);
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escaped} GraphQL IDE</title>
-<link rel="stylesheet" href="${IDE_ASSETS_PATH}/graphiql.css">
-<style>html,body,#graphiql{height:100%;margin:0}</style>
+<link rel="icon" href="data:,">
+${styles.join('\n')}
 </head>
 <body>
 <div id="graphiql">Loading the GraphQL IDE…</div>
-<script src="${IDE_ASSETS_PATH}/react.js"></script>
-<script src="${IDE_ASSETS_PATH}/react-dom.js"></script>
-<script src="${IDE_ASSETS_PATH}/graphiql.js"></script>
-<script src="${IDE_ASSETS_PATH}/ide.js"></script>
+${scripts.join('\n')}
 </body>
 </html>`;
 }
 
 /** Apollo landing page: our self-hosted GraphiQL instead of Apollo's CDN-hosted one. */
 export function ideLandingPagePlugin(title: string): ApolloServerPlugin {
-  const html = ideHtml(title);
   return {
     async serverWillStart() {
-      return { async renderLandingPage() { return { html }; } };
+      return {
+        async renderLandingPage() {
+          // Built on the first visit: an instance whose IDE nobody opens never reads the files.
+          return { html: async () => ideHtml(title) };
+        },
+      };
     },
   };
 }
 
-const cache = new Map<string, Buffer>();
-
-function assetBody(name: string): Buffer {
-  let body = cache.get(name);
-  if (!body) {
-    const asset = ASSETS[name];
-    // Through package.json: the UMD files are not in the packages' "exports".
-    body = asset.file
-      ? readFileSync(join(dirname(require.resolve(`${asset.file[0]}/package.json`)), asset.file[1]))
-      : Buffer.from(IDE_SCRIPT, 'utf8');
-    cache.set(name, body);
-  }
-  return body;
+/**
+ * GET /graphql answers the page, whose asset names change with every
+ * release: the browser must ask for it again each time (it still may keep a
+ * copy and revalidate). Apollo sets its own Cache-Control on GET queries, which
+ * overrides this one.
+ */
+export function ideNoCacheMiddleware(_req: Request, res: Response, next: NextFunction): void {
+  res.setHeader('Cache-Control', 'no-cache');
+  next();
 }
 
 @Controller(IDE_ASSETS_PATH.slice(1))
 @Public()
 export class IdeAssetsController {
+  /** Brotli or gzip as the browser accepts (compressed once, kept in memory); unknown names are 404. */
   @Get(':file')
-  asset(@Param('file') file: string, @Res() res: Response): void {
-    const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
+  async asset(@Param('file') file: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const asset = ideAssets().byName.get(file);
     if (!asset) throw new NotFoundException();
-    res.setHeader('Content-Type', `${asset.type}; charset=utf-8`);
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.send(assetBody(file));
+    const { encoding, body } = await asset.bodyFor(acceptedEncodings(req.headers['accept-encoding']));
+    res.setHeader('Content-Type', asset.type);
+    res.setHeader('Cache-Control', IMMUTABLE);
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+    res.setHeader('Content-Length', body.length);
+    // end(), not send(): no ETag to compute over megabytes for a file that never changes under its name.
+    res.status(200).end(body);
+  }
+}
+
+/** The in-browser IDE: its page headers and its assets. Imported only when GRAPHQL_IDE is on. */
+@Module({ controllers: [IdeAssetsController] })
+export class IdeModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ideNoCacheMiddleware).forRoutes({ path: 'graphql', method: RequestMethod.GET });
   }
 }
