@@ -1,8 +1,8 @@
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { Clock } from '@app/clock';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AccessControlModule } from './common/auth/access-control';
@@ -20,6 +20,7 @@ import { ideLandingPagePlugin, IdeAssetsController } from './graphql/ide';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
+import { ShutdownDrain } from './health/serving-state';
 import { AuthModule } from './modules/auth/auth.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module';
@@ -31,6 +32,8 @@ import { RetentionModule } from './modules/retention/retention.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
 import { UsersModule } from './modules/users/users.module';
+import { MetricsModule } from './observability/metrics.module';
+import type { Tracing } from './observability/tracing';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -42,6 +45,8 @@ export interface AppModuleOptions {
   rolePermissions?: RolePermissions;
   /** Extra modules, e.g. an integrator's second-factor method. */
   imports?: ModuleMetadata['imports'];
+  /** Started by main.ts when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 @Module({})
@@ -71,6 +76,7 @@ export class AppModule {
             config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled(),
             graphqlLoggingPlugin(),
             wellFormedInputPlugin(),
+            ...(options.tracing ? [options.tracing.apolloPlugin] : []),
           ],
           // Limits (src/graphql/limits.ts): tokens at parse, depth/fields/aliases at validation; no array batching.
           parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
@@ -80,6 +86,7 @@ export class AppModule {
         }),
         RateLimitModule.forRoot(config),
         HealthModule,
+        MetricsModule,
         SecurityEventsModule,
         PolicyModule,
         MailModule,
@@ -97,7 +104,18 @@ export class AppModule {
       providers: [
         { provide: APP_GUARD, useClass: SessionGuard },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Here, in the root module, so that its onModuleDestroy runs before any imported module's.
+        ShutdownDrain,
+        ...(options.tracing ? tracingProviders(options.tracing) : []),
       ],
     };
   }
+}
+
+/** The operation-span interceptor, and the last spans exported when the application stops. */
+function tracingProviders(tracing: Tracing): Provider[] {
+  return [
+    { provide: APP_INTERCEPTOR, useClass: tracing.interceptor },
+    { provide: 'TRACING_FLUSH', useValue: { onApplicationShutdown: () => tracing.shutdown() } },
+  ];
 }
