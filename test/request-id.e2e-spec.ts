@@ -40,7 +40,7 @@ describe('request ids', () => {
     expect(await idOf({ 'x-request-id': 'kept', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' })).toBe('kept');
     expect(await idOf({})).toMatch(UUID);
     // Too long, unsafe characters, an invalid or all-zero traceparent: replaced.
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { 'x-request-id': 'x'.repeat(129) },
       { 'x-request-id': 'a b' },
       { 'x-request-id': '<script>' },
