@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_MIGRATIONS } from '../src/database/migrations';
+import { MetricsServer } from '../src/observability/metrics.server';
 import { startTestApp, TestApp } from './support/app';
 import { createTestDatabase, TestDatabase } from './support/database';
 import { TcpProxy } from './support/tcp-proxy';
@@ -80,6 +81,11 @@ describe('probes', () => {
       expect(answer.body.mail).toMatchObject({ configured: true, queueDepth: 0 });
     }
     expect(await probe('/health/live')).toEqual({ status: 200, body: { status: 'ok', info: {}, error: {}, details: {} } });
+  });
+
+  it('without METRICS_PORT there is no metrics server, and /metrics is not on the API port', async () => {
+    expect(t.app.get(MetricsServer).url).toBeNull();
+    expect((await fetch(`${t.url}/metrics`)).status).toBe(404);
   });
 
   it('is not ready while the database is unreachable, stays live, and is ready again when it is back', async () => {
