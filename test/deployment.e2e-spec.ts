@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Histogram } from 'prom-client';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { KNOWN_VARIABLES, loadConfig, misspeltVariables } from '../src/config/app-config';
 import { HealthController } from '../src/health/health.controller';
@@ -167,7 +168,7 @@ describe('deployment: Kubernetes manifests, compose files, Dockerfile and alert 
     const exported = new Set(
       new Metrics(config).registry
         .getMetricsAsArray()
-        .flatMap((metric) => (metric.type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => metric.name + s) : [metric.name])),
+        .flatMap((metric) => (metric instanceof Histogram ? ['_bucket', '_sum', '_count'].map((s) => metric.name + s) : [metric.name])),
     );
     const alerts = rules.groups.flatMap((group) => group.rules);
     expect(alerts.map((rule) => rule.alert)).toEqual(expect.arrayContaining(['TwofoldMailQueueStuck', 'TwofoldLockoutRateHigh', 'TwofoldVerifySlow']));

@@ -169,6 +169,12 @@ describe('tracing (OpenTelemetry)', () => {
     expect(ancestors(send).at(-1)!.kind).toBe(SERVER);
   });
 
+  it("the mail worker's polling makes no traces: every SQL span belongs to a request", () => {
+    const sql = collector.spans.filter((s) => attribute(s, 'db.system.name') === 'mysql' || attribute(s, 'db.system') === 'mysql');
+    expect(sql.length).toBeGreaterThan(0);
+    expect(sql.filter((s) => !s.parentSpanId).map((s) => s.name)).toEqual([]);
+  });
+
   it('spans hold no secret: no password, token, email or SQL value; probes are not traced', () => {
     const everything = collector.bodies.join('\n');
     expect(everything).not.toContain(ADMIN_PASSWORD);

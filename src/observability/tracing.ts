@@ -10,7 +10,8 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider, SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import type { Context } from '@opentelemetry/api';
 import { Kind } from 'graphql';
 import { IncomingMessage } from 'node:http';
 import { Observable } from 'rxjs';
@@ -44,7 +45,7 @@ export function startTracing(endpoint: string, options: { exporter?: SpanExporte
   const resource = defaultResource()
     .merge(resourceFromAttributes({ 'service.name': 'twofold', ...(options.version && { 'service.version': options.version }) }))
     .merge(detectResources({ detectors: [envDetector] }));
-  const provider = new NodeTracerProvider({ resource, spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [new WithoutOrphanStatements(new BatchSpanProcessor(exporter))] });
   // Global tracer provider, AsyncLocalStorage context, W3C traceparent propagation.
   provider.register();
   registerInstrumentations({
@@ -85,6 +86,33 @@ export function startTracing(endpoint: string, options: { exporter?: SpanExporte
     interceptor: OperationSpanInterceptor,
     shutdown: () => provider.shutdown(),
   };
+}
+
+/**
+ * Drops SQL spans that belong to no trace: the mail worker and the retention
+ * pass poll the database every second, and a trace per poll would bury the
+ * requests. Their SMTP sends are still traced.
+ */
+class WithoutOrphanStatements implements SpanProcessor {
+  constructor(private readonly next: SpanProcessor) {}
+
+  onStart(span: Parameters<SpanProcessor['onStart']>[0], parentContext: Context): void {
+    this.next.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const statement = span.attributes['db.system.name'] !== undefined || span.attributes['db.system'] !== undefined;
+    if (statement && !span.parentSpanContext) return;
+    this.next.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.next.shutdown();
+  }
 }
 
 /** The operation span of each GraphQL request, by its HTTP request. */
