@@ -4,14 +4,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, Type } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
-import { context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Context, context, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import type { Context } from '@opentelemetry/api';
 import { Kind } from 'graphql';
 import { IncomingMessage } from 'node:http';
 import { Observable } from 'rxjs';
