@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only=1,2,4] [-- --no-scale] [-- --skip-build] [-- --keep]
+// npm run bench [-- --quick] [-- --only=1,2,4] [-- --no-scale] [-- --skip-build] [-- --keep] [-- --scrape-cost [--rounds=N]]
 //
 // Builds the server, starts it in production mode on a fresh MariaDB/MySQL
 // database with seeded users, drives it over HTTP with autocannon and prints
@@ -7,6 +7,11 @@
 // ratios against the goals of the performance issue, on a small database and
 // again after seeding 1,000,000 users, 1,000,000 sessions and 5,000,000
 // security events. See docs/performance.md.
+//
+// --scrape-cost: the server runs with METRICS_PORT, as in production; after
+// the small-database phase, scenario 2 (currentSession) is run in rounds
+// alternately without and with a Prometheus-like scraper fetching /metrics
+// once a second, and the throughput difference is printed (docs/operations.md).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BENCH_PASSWORD, mapLimit, ROOT, startSeeder } from './lib/app.mjs';
 import { createBenchDatabase, seedScale } from './lib/db.mjs';
-import { load, probe, rawArgon2, startServer, startSmtpSink } from './lib/load.mjs';
+import { cpuMs, freePort, load, probe, rawArgon2, startScraper, startServer, startSmtpSink } from './lib/load.mjs';
 import { printReport } from './lib/report.mjs';
 
 const { values: args } = parseArgs({
@@ -26,6 +31,8 @@ const { values: args } = parseArgs({
     'no-scale': { type: 'boolean', default: false },
     'skip-build': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'scrape-cost': { type: 'boolean', default: false },
+    rounds: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string' },
   },
@@ -117,11 +124,13 @@ async function main() {
     const tokens = await seeder.openSessions(plain.slice(0, P.authTokens));
     log(`seeded ${plain.length + verifyUsers.length + flowUsers.length} users, ${tokens.length} sessions`);
 
-    server = await startServer({ ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info' }, join(outDir, `server-${stamp}.log`));
+    // Metrics on, as in production (the image sets METRICS_PORT).
+    server = await startServer({ ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info', METRICS_PORT: String(await freePort()) }, join(outDir, `server-${stamp}.log`));
     log(`server up at ${server.url} (pid ${server.pid}, log var/bench/server-${stamp}.log)`);
 
     const ctx = { db, server, seeder, plain, tokens, verifyUsers, flowUsers, lastTotpUse: 0 };
     results.phases.small = await runPhase('small', ctx);
+    if (args['scrape-cost']) results.scrapeCost = await scrapeCost(ctx);
     results.statements = await countStatements(ctx);
 
     if (scale) {
@@ -247,6 +256,81 @@ async function runPhase(phase, ctx) {
   }
   return out;
 }
+
+/**
+ * What a Prometheus scrape once a second costs the server: scenario 2 in
+ * rounds, alternately without and with the scraper (the order flips each
+ * round so that a drift of the shared machine weighs on both alike).
+ */
+async function scrapeCost(ctx) {
+  const { server, tokens } = ctx;
+  const rounds = Number(args.rounds ?? (args.quick ? 3 : 4));
+  let next = 0;
+  const run = () =>
+    load(server, {
+      connections: P.connections,
+      duration: P.duration,
+      requests: [{ setupRequest: (req) => ({ ...req, headers: bearer(tokens[next++ % tokens.length]), body: GQL.currentSession }) }],
+      check: (body) => body.includes('"AUTHENTICATED"'),
+    });
+  // First, with no load: the server CPU one scrape takes (less the idle rate: the mail worker's polling).
+  const idleFrom = { at: Date.now(), cpu: cpuMs(server.pid) };
+  await sleep(3000);
+  const idleRate = (cpuMs(server.pid) - idleFrom.cpu) / (Date.now() - idleFrom.at);
+  const sampleCount = 100;
+  const scrapedFrom = { at: Date.now(), cpu: cpuMs(server.pid) };
+  for (let i = 0; i < sampleCount; i++) await (await fetch(server.metricsUrl)).text();
+  const cpuPerScrapeMs = Math.max(0, cpuMs(server.pid) - scrapedFrom.cpu - idleRate * (Date.now() - scrapedFrom.at)) / sampleCount;
+  log(`scrape cost: one scrape takes ${cpuPerScrapeMs.toFixed(2)} ms of server CPU (${sampleCount} in a row, no load)`);
+
+  const runs = { without: [], with: [] };
+  const scrapes = [];
+  log(`scrape cost: currentSession, ${rounds} rounds of ${P.duration} s without and with a 1 Hz scraper of ${server.metricsUrl}`);
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of round % 2 === 0 ? ['without', 'with'] : ['with', 'without']) {
+      const scraper = mode === 'with' ? startScraper(server.metricsUrl, 1000) : null;
+      const result = await run();
+      if (scraper) scrapes.push(await scraper.stop());
+      runs[mode].push(result);
+      log(`  round ${round + 1} ${mode.padEnd(7)} ${fmtRate(result.unitsPerSecond)}/s, ${result.serverCpuMs ?? '?'} ms CPU per request`);
+    }
+  }
+  const mean = (list, key) => list.reduce((sum, r) => sum + (r[key] ?? 0), 0) / list.length;
+  const without = mean(runs.without, 'unitsPerSecond');
+  const withScraper = mean(runs.with, 'unitsPerSecond');
+  const cpuWithout = mean(runs.without, 'serverCpuMs');
+  const cpuWith = mean(runs.with, 'serverCpuMs');
+  const all = scrapes.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  return {
+    scenario: 'currentSession',
+    cpuPerScrapeMs,
+    rounds,
+    secondsEach: P.duration,
+    withoutPerSecond: without,
+    withPerSecond: withScraper,
+    /** Negative: the scraper cost throughput. */
+    changePercent: ((withScraper - without) / without) * 100,
+    serverCpuMsWithout: cpuWithout,
+    serverCpuMsWith: cpuWith,
+    cpuChangePercent: cpuWithout ? ((cpuWith - cpuWithout) / cpuWithout) * 100 : null,
+    spreadPercent: {
+      without: spread(runs.without.map((r) => r.unitsPerSecond)),
+      with: spread(runs.with.map((r) => r.unitsPerSecond)),
+    },
+    scrapes: scrapes.reduce((sum, s) => sum + s.count, 0),
+    scrapeFailures: scrapes.reduce((sum, s) => sum + s.failures, 0),
+    scrapeBytes: Math.round(scrapes.reduce((sum, s) => sum + s.bytes, 0) / Math.max(1, scrapes.reduce((sum, s) => sum + s.count, 0))),
+    scrapeP50Ms: all[Math.floor(all.length / 2)] ?? null,
+  };
+}
+
+/** (max − min) ÷ mean of a few rates, in %: how noisy the machine was. */
+function spread(rates) {
+  const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+  return ((Math.max(...rates) - Math.min(...rates)) / mean) * 100;
+}
+
+const fmtRate = (n) => Math.round(n).toLocaleString('en-US');
 
 /** TOTP users verified in the last step cannot use the same step again: wait for a new one. */
 async function waitForNextTotpStep(ctx) {

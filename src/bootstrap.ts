@@ -1,5 +1,5 @@
 import { Clock } from '@app/clock';
-import { INestApplication, ModuleMetadata } from '@nestjs/common';
+import { INestApplication, Logger, ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
@@ -8,8 +8,10 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import { RolePermissions } from './common/auth/permissions';
 import { applyHttpHardening } from './common/http/hardening';
 import { createPinoLogger, PinoLoggerService } from './common/logging/pino-logger.service';
+import { REQUEST_ID_HEADER, requestIdMiddleware } from './common/logging/request-id';
 import { requestLoggingMiddleware } from './common/logging/request-logging';
 import { AppConfig } from './config/app-config';
+import type { Tracing } from './observability/tracing';
 import { TwofoldModule } from './twofold.module';
 
 export interface CreateAppOptions {
@@ -23,6 +25,8 @@ export interface CreateAppOptions {
   logger?: false;
   /** Where the JSON log lines go instead of stdout (tests capture and search them). */
   logStream?: DestinationStream;
+  /** Started by main.ts before this module was loaded (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing?: Tracing;
 }
 
 /** Builds the application as main.ts, the tests and the bench run it. */
@@ -36,10 +40,14 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       schemaFile: options.schemaFile,
       imports: options.imports,
       rolePermissions: options.rolePermissions,
+      tracing: options.tracing,
     }),
     // The JSON body parser is installed below, with its size limit and JSON errors.
     { logger: pino ? new PinoLoggerService(pino) : false, bodyParser: false },
   );
+  // A variable that is almost a known one (DATABSE_URL) was probably meant to be it.
+  const configLogger = new Logger('Config');
+  for (const warning of config.warnings) configLogger.warn(warning);
   configureTwofoldHttp(app, config, pino);
   // SIGTERM/SIGINT: stop accepting connections, let requests in flight finish
   // (Apollo's drain plugin), run the modules' shutdown hooks (mail worker,
@@ -50,7 +58,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
 
 /**
  * The HTTP set-up Twofold expects around its GraphQL endpoint: proxies,
- * request logs, CORS, security headers and body limits, slow-client
+ * request ids, request logs, CORS, security headers and body limits, slow-client
  * timeouts, cookies (the trusted-device cookie). A host app that imports
  * TwofoldModule calls it on its own application (created with
  * `bodyParser: false`).
@@ -60,8 +68,10 @@ export function configureTwofoldHttp(app: INestApplication, config: AppConfig, p
   // req.ip honours X-Forwarded-For only through this many proxies.
   express.set('trust proxy', config.trustProxy);
   express.disable('x-powered-by');
+  // X-Request-Id on every answer, and in every log line written for the request.
+  app.use(requestIdMiddleware());
   if (pino) app.use(requestLoggingMiddleware(pino));
-  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: true });
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: [REQUEST_ID_HEADER] });
   // Security headers, 100 KB JSON bodies (413 beyond), body errors as JSON.
   applyHttpHardening(express);
   // Slow clients (slowloris): headers within 15 s, the whole request within 30 s.

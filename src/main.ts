@@ -1,25 +1,33 @@
-import 'reflect-metadata';
+// Start-up order matters: OpenTelemetry instruments CommonJS modules (http,
+// mysql2) by hooking `require`, so it must be started before they are first
+// required. Hence only the configuration (Node built-ins only) is imported
+// here at the top; tracing, when configured, starts next; the application
+// (Nest, Express, TypeORM, the driver) is loaded after that.
+import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
-import { Logger } from '@nestjs/common';
-import { createApp } from './bootstrap';
-import { isCommandLine, runCommandLine } from './cli/command-line';
-import { ConfigError, loadConfig } from './config/app-config';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 
 // Let the V8 heap grow 50 % over the live data between full collections
 // instead of up to 4×: under load resident memory stays near 180 MB instead
 // of 270 MB at the same throughput (docs/performance.md).
 setFlagsFromString('--heap-growing-percent=50');
 
+/** `node dist/src/main.js --migrate` and the other operator commands (src/cli); --emit-schema is the build's. */
+function isCommandLine(args: readonly string[]): boolean {
+  return args.length > 0 && args[0].startsWith('--') && args[0] !== '--emit-schema';
+}
+
 async function main(): Promise<void> {
-  const emitSchemaOnly = process.argv.includes('--emit-schema');
-  let config;
+  const args = process.argv.slice(2);
+  const emitSchemaOnly = args.includes('--emit-schema');
+  let config: AppConfig;
   try {
     // The one place the environment is read.
     config = emitSchemaOnly ? loadConfig({ APP_NAME: process.env.APP_NAME }, { schemaOnly: true }) : loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       // A command answers in one line.
-      console.error(isCommandLine(process.argv.slice(2)) ? `Invalid configuration: ${error.problems.join('; ')}` : error.message);
+      console.error(isCommandLine(args) ? `Invalid configuration: ${error.problems.join('; ')}` : error.message);
       process.exit(1);
     }
     throw error;
@@ -27,6 +35,8 @@ async function main(): Promise<void> {
 
   if (emitSchemaOnly) {
     // Boots against an in-memory database just far enough to write schema.gql.
+    await import('reflect-metadata');
+    const { createApp } = await import('./bootstrap');
     const app = await createApp(config, { schemaFile: 'schema.gql' });
     await app.init();
     await app.close();
@@ -34,16 +44,24 @@ async function main(): Promise<void> {
     return;
   }
 
-  const args = process.argv.slice(2);
   if (isCommandLine(args)) {
     // An operator command (--migrate, --reseal, --unlock EMAIL, …): src/cli.
+    await import('reflect-metadata');
+    const { runCommandLine } = await import('./cli/command-line');
     process.exit(await runCommandLine(args, config));
   }
 
-  const app = await createApp(config);
+  // Before anything it instruments is loaded; nothing of OpenTelemetry is loaded without it.
+  const tracing = config.otlpEndpoint ? (await import('./observability/tracing')).startTracing(config.otlpEndpoint) : undefined;
+  await import('reflect-metadata');
+  const { Logger } = await import('@nestjs/common');
+  const { createApp } = await import('./bootstrap');
+  const app = await createApp(config, { tracing });
   await app.listen(config.port, config.host);
+  const { port } = app.getHttpServer().address() as AddressInfo;
   const logger = new Logger('Twofold');
-  logger.log(`Listening on http://${config.host}:${config.port}/graphql (${config.production ? 'production' : 'development'})`);
+  logger.log(`Listening on http://${config.host}:${port}/graphql (${config.production ? 'production' : 'development'})`);
+  if (tracing) logger.log(`Traces go to ${config.otlpEndpoint}/v1/traces`);
   if (config.database.kind === 'sqlite') logger.warn(`Development database: ${config.database.file} (embedded SQLite)`);
 }
 

@@ -1,8 +1,8 @@
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { Clock } from '@app/clock';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { DynamicModule, Module, ModuleMetadata } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { GraphQLModule } from '@nestjs/graphql';
 import { AccessControlModule } from './common/auth/access-control';
@@ -23,6 +23,7 @@ import { JsonScalar } from './graphql/json.scalar';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
+import { ShutdownDrain } from './health/serving-state';
 import { AuthModule } from './modules/auth/auth.module';
 import { BackupCodesModule } from './modules/backup-codes/backup-codes.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
@@ -36,6 +37,8 @@ import { RetentionModule } from './modules/retention/retention.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
 import { UsersModule } from './modules/users/users.module';
+import { MetricsModule } from './observability/metrics.module';
+import type { Tracing } from './observability/tracing';
 
 export interface TwofoldModuleOptions {
   /** The validated configuration: loadConfig(process.env), or built by the host app. */
@@ -52,6 +55,8 @@ export interface TwofoldModuleOptions {
   rolePermissions?: RolePermissions;
   /** Extra modules, e.g. an integrator's second-factor method (each with its TwofoldModule.forFeature). */
   imports?: ModuleMetadata['imports'];
+  /** Started by main.ts when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 /** Configuration, keys, permissions, events and the database: what everything else stands on. */
@@ -62,6 +67,8 @@ function foundationModules(options: TwofoldModuleOptions): NonNullable<ModuleMet
     AccessControlModule.forRoot(options.rolePermissions),
     EventEmitterModule.forRoot(),
     DatabaseModule,
+    // Counters the features increment (the metrics server itself starts only with METRICS_PORT).
+    MetricsModule,
   ];
 }
 
@@ -119,6 +126,7 @@ export class TwofoldModule {
             config.graphqlIde ? ideLandingPagePlugin(config.appName) : ApolloServerPluginLandingPageDisabled(),
             graphqlLoggingPlugin(),
             wellFormedInputPlugin(),
+            ...(options.tracing ? [options.tracing.apolloPlugin] : []),
           ],
           // Limits (src/graphql/limits.ts): tokens at parse, depth/fields/aliases at validation; no array batching.
           parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens },
@@ -137,6 +145,9 @@ export class TwofoldModule {
         // Twofold's errors thrown in a host app's REST controllers answer with their HTTP status, not a bare 500.
         { provide: APP_FILTER, useClass: DomainExceptionHttpFilter },
         JsonScalar,
+        // Here, in the root module, so that its onModuleDestroy runs before any imported module's.
+        ShutdownDrain,
+        ...(options.tracing ? tracingProviders(options.tracing) : []),
       ],
     };
   }
@@ -152,6 +163,14 @@ export class TwofoldModule {
     TwofoldExtensions.add(extension);
     return { module: TwofoldFeatureModule, providers: [{ provide: `TWOFOLD_EXTENSION:${extension.name}`, useValue: extension }] };
   }
+}
+
+/** The operation-span interceptor, and the last spans exported when the application stops. */
+function tracingProviders(tracing: Tracing): Provider[] {
+  return [
+    { provide: APP_INTERCEPTOR, useClass: tracing.interceptor },
+    { provide: 'TRACING_FLUSH', useValue: { onApplicationShutdown: () => tracing.shutdown() } },
+  ];
 }
 
 /** The (empty) module forFeature returns: registration happens when forFeature is called. */

@@ -8,7 +8,7 @@ import { createTestDatabase, TestDatabase } from './support/database';
 import { waitUntil } from './support/wait';
 
 /** Starts the server from source as a separate process (NODE_ENV=production) and resolves its port. */
-async function startServer(database: TestDatabase, output: string[]): Promise<{ child: ChildProcess; url: string; port: number }> {
+async function startServer(database: TestDatabase, output: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; port: number }> {
   const child = fork(join(__dirname, 'support/child-server.ts'), [], {
     execArgv: ['-r', join(__dirname, 'support/register-ts.cjs')],
     env: {
@@ -18,6 +18,7 @@ async function startServer(database: TestDatabase, output: string[]): Promise<{ 
       APP_SECRET: TEST_APP_SECRET,
       LOG_LEVEL: 'info',
       MAIL_POLL_MS: '50',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -83,5 +84,31 @@ describe('graceful shutdown on SIGTERM', () => {
     const heldLine = lines.map((line) => JSON.parse(line)).find((entry) => entry.fields?.includes('held'));
     expect(heldLine).toMatchObject({ context: 'HTTP', status: 200, outcome: 'ok' });
     expect(output.join('')).not.toMatch(/ERROR|Unhandled|"level":"error"/);
+  }, 60_000);
+
+  it('with SHUTDOWN_DELAY_SECONDS, answers readiness 503 at once while still serving, then exits 0', async () => {
+    const lines: string[] = [];
+    const { child, url } = await startServer(database, lines, { SHUTDOWN_DELAY_SECONDS: '5' });
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    expect((await fetch(`${url}/health/ready`)).status).toBe(200);
+
+    child.kill('SIGTERM');
+    let ready: Response;
+    for (let i = 0; ; i++) {
+      ready = await fetch(`${url}/health/ready`, { headers: { connection: 'close' } });
+      if (ready.status === 503 || i === 100) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'error', lifecycle: { status: 'down', message: 'shutting down' }, database: { status: 'up' } });
+    expect((await fetch(`${url}/health`, { headers: { connection: 'close' } })).status).toBe(503);
+    // Still alive and still serving the API while load balancers take it out.
+    expect((await fetch(`${url}/health/live`, { headers: { connection: 'close' } })).status).toBe(200);
+    const answer = await query(url, JSON.stringify({ query: '{ slow(ms: 1) }' }));
+    expect(await answer.json()).toEqual({ data: { slow: 'done' } });
+
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(lines.join('')).toMatch(/readiness is 503; still serving for 5 s/);
   }, 60_000);
 });

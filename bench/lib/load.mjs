@@ -64,6 +64,7 @@ export async function startServer(env, logFile) {
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const url = `http://127.0.0.1:${port}`;
+  const metricsUrl = env.METRICS_PORT ? `http://127.0.0.1:${env.METRICS_PORT}/metrics` : null;
   for (let i = 0; i < 600; i++) {
     if (exited) throw new Error(`the server exited (${JSON.stringify(exited)}); see ${logFile}`);
     try {
@@ -76,6 +77,7 @@ export async function startServer(env, logFile) {
   const rss = new RssSampler(child.pid);
   return {
     url,
+    metricsUrl,
     pid: child.pid,
     databasePid: databasePid(),
     rss,
@@ -227,6 +229,36 @@ export function probe(url, intervalMs = 50) {
       latencies.sort((a, b) => a - b);
       const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
       return { count: latencies.length, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? NaN };
+    },
+  };
+}
+
+/** A Prometheus stand-in: GET `metricsUrl` every `intervalMs`, reading the whole answer. */
+export function startScraper(metricsUrl, intervalMs = 1000) {
+  const latencies = [];
+  let failures = 0;
+  let bytes = 0;
+  const scrape = async () => {
+    const started = performance.now();
+    try {
+      const response = await fetch(metricsUrl);
+      const text = await response.text();
+      if (!response.ok) throw new Error(String(response.status));
+      bytes += text.length;
+      latencies.push(performance.now() - started);
+    } catch {
+      failures++;
+    }
+  };
+  let pending = scrape();
+  const timer = setInterval(() => {
+    pending = scrape();
+  }, intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await pending;
+      return { count: latencies.length, failures, bytes, latencies };
     },
   };
 }

@@ -150,6 +150,20 @@ export function printReport(results) {
   }
   const probe = results.phases.small?.signIn?.probe;
   if (probe) lines.push(`Event loop during signIn load: a { __typename } probe every 50 ms answered in p50 ${fmt(probe.p50, 1)} ms, p99 ${fmt(probe.p99, 1)} ms, max ${fmt(probe.max, 1)} ms`);
+  const sc = results.scrapeCost;
+  if (sc) {
+    const cost = -sc.changePercent;
+    // On a shared machine the rounds may differ by more than the effect being measured.
+    const noisy = Math.max(sc.spreadPercent.without, sc.spreadPercent.with) > 4;
+    lines.push(
+      `Metrics scrape at 1 Hz (${sc.scenario}, ${sc.rounds} × ${sc.secondsEach} s each way, alternating): ${fmt(sc.withoutPerSecond)}/s without, ${fmt(sc.withPerSecond)}/s with: ` +
+        `${cost >= 0 ? 'costs' : 'gains'} ${fmt(Math.abs(cost), 1)} % (goal < 2 %)${noisy ? ' — within the run-to-run noise, inconclusive' : mark(cost < 2)}; server CPU per request ${fmt(sc.serverCpuMsWithout, 2)} → ${fmt(sc.serverCpuMsWith, 2)} ms; ` +
+        `run-to-run spread ${fmt(sc.spreadPercent.without, 1)} % / ${fmt(sc.spreadPercent.with, 1)} %; ${sc.scrapes} scrapes (${sc.scrapeFailures} failed) of ${fmt(sc.scrapeBytes / 1024, 1)} KB, p50 ${fmt(sc.scrapeP50Ms, 1)} ms`,
+    );
+    lines.push(
+      `  One scrape without load: ${fmt(sc.cpuPerScrapeMs, 2)} ms of server CPU, so a 1 Hz scraper takes ${fmt(sc.cpuPerScrapeMs / 10, 2)} % of one core (a steadier figure than the throughput difference on a busy machine).`,
+    );
+  }
   const failures = table.flatMap((r) => [r.small, r.large]).reduce((sum, x) => sum + (x?.failed ?? 0), 0);
   if (failures > 0) lines.push(`Failed requests (non-200 or an unexpected answer): ${failures}; see the results JSON`);
   if (results.tableRows) {

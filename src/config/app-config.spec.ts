@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './app-config';
+import { ConfigError, KNOWN_VARIABLES, loadConfig, misspeltVariables } from './app-config';
 
 const secret = Buffer.alloc(32, 7).toString('base64');
 
@@ -84,6 +84,38 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'password1' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD is one of the most common passwords/);
     expect(() => loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'admin@example.com' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD must not be the email/);
     expect(loadConfig({ ...admin, BOOTSTRAP_ADMIN_PASSWORD: 'change-me-now' }).bootstrapAdmin).toEqual({ email: 'admin@example.com', password: 'change-me-now' });
+  });
+
+  it('operations settings: metrics port, OTLP endpoint, shutdown delay', () => {
+    expect(loadConfig({ APP_SECRET: secret })).toMatchObject({ metricsPort: null, otlpEndpoint: null, shutdownDelaySeconds: 0 });
+    expect(loadConfig({ APP_SECRET: secret, METRICS_PORT: '9464', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318/', SHUTDOWN_DELAY_SECONDS: '5' })).toMatchObject({
+      metricsPort: 9464,
+      otlpEndpoint: 'http://otel:4318',
+      shutdownDelaySeconds: 5,
+    });
+    expect(() => loadConfig({ APP_SECRET: secret, METRICS_PORT: 'x' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ APP_SECRET: secret, OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+});
+
+describe('misspelt variables', () => {
+  it('warns about a name one or two edits from a known one, and not about the usual environment', () => {
+    const warnings = loadConfig({ APP_SECRET: secret, DATABSE_URL: 'mysql://x/y', smtp_url: 'smtp://x', METRIC_PORT: '1' }).warnings;
+    expect(warnings).toEqual([
+      'DATABSE_URL is not a setting Twofold reads; did you mean DATABASE_URL?',
+      'smtp_url is not a setting Twofold reads; did you mean SMTP_URL?',
+      'METRIC_PORT is not a setting Twofold reads; did you mean METRICS_PORT?',
+    ]);
+    const usual = { HOME: '/root', PATH: '/bin', HOSTNAME: 'pod-1', TERM: 'xterm', PWD: '/app', NODE_VERSION: '24', KUBERNETES_PORT: 'tcp://x', USER: 'node' };
+    expect(misspeltVariables({ ...usual, PORT: '3000', HOST: '0.0.0.0' })).toEqual([]);
+  });
+
+  it('KNOWN_VARIABLES lists every variable loadConfig reads', () => {
+    const source = readFileSync(join(__dirname, 'app-config.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/(?:read|int|bool)\('([A-Z_]+)'|env\.([A-Z_]+)/g)].map((m) => m[1] ?? m[2]));
+    expect(read.size).toBeGreaterThan(20);
+    expect([...read].filter((name) => !(KNOWN_VARIABLES as readonly string[]).includes(name))).toEqual([]);
+    expect(KNOWN_VARIABLES.filter((name) => !read.has(name))).toEqual([]);
   });
 });
 

@@ -3,12 +3,53 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join, resolve } from 'node:path';
 import { HostAllowList } from '../common/net/hosts';
 import { passwordProblem } from '../modules/users/password-rules';
+import { distance } from 'fastest-levenshtein';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export type DatabaseConfig =
   | { kind: 'mysql'; url: string; migrate: boolean; /** mariadb:// URL: TypeORM's MariaDB dialect for schema diffs. */ mariadb: boolean }
   | { kind: 'sqlite'; file: string | null };
+
+/**
+ * Every environment variable the server reads. loadConfig reads no other
+ * (app-config.spec.ts checks the source against this list), the
+ * deployment manifests are checked against it (test/deploy.e2e-spec.ts),
+ * and a variable that is almost one of these gets a warning at start.
+ * The standard OTEL_* variables other than the endpoint (headers, service
+ * name, sampler) are read by the OpenTelemetry SDK itself.
+ */
+export const KNOWN_VARIABLES = [
+  'NODE_ENV',
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_MIGRATE',
+  'APP_SECRET',
+  'APP_SECRET_PREVIOUS',
+  'BOOTSTRAP_ADMIN_EMAIL',
+  'BOOTSTRAP_ADMIN_PASSWORD',
+  'SMTP_URL',
+  'SMTP_ALLOWED_HOSTS',
+  'MAIL_FROM',
+  'APP_NAME',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+  'RATE_LIMITS',
+  'RATE_LIMIT_PER_MINUTE',
+  'REDIS_URL',
+  'GRAPHQL_IDE',
+  'CORS_ORIGINS',
+  'SESSION_IDLE_MINUTES',
+  'SESSION_MAX_HOURS',
+  'MAIL_POLL_MS',
+  'AUDIT_RETENTION_DAYS',
+  'RETENTION_INTERVAL_MINUTES',
+  'METRICS_PORT',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'SHUTDOWN_DELAY_SECONDS',
+] as const;
 
 /** A setting that is missing or malformed; the message names the variable. */
 export class ConfigError extends Error {
@@ -56,6 +97,14 @@ export class AppConfig {
   readonly retentionIntervalMinutes: number;
   /** The mail worker and the retention timer run; false for the operator commands (src/cli), which do one thing and exit. Not an environment variable. */
   readonly backgroundJobs: boolean;
+  /** Port of the Prometheus endpoint (GET /metrics, bound to `host`); null: no metrics server. 0 picks a free port (tests). */
+  readonly metricsPort: number | null;
+  /** OTLP/HTTP collector base URL (`/v1/traces` is appended); null: no tracing, nothing loaded. */
+  readonly otlpEndpoint: string | null;
+  /** On SIGTERM, answer readiness 503 and keep serving this long before closing (lets load balancers notice). */
+  readonly shutdownDelaySeconds: number;
+  /** Variables that look like a misspelt known one (DATABSE_URL): logged as warnings at start. */
+  readonly warnings: string[];
 
   constructor(values: Omit<AppConfig, never>) {
     Object.assign(this, values);
@@ -68,7 +117,8 @@ export class AppConfig {
 
   /** The same settings for an operator command: no background jobs. */
   withoutBackgroundJobs(): AppConfig {
-    return new AppConfig({ ...this, backgroundJobs: false } as AppConfig);
+    // No metrics server either: a command does one thing and exits.
+    return new AppConfig({ ...this, backgroundJobs: false, metricsPort: null } as AppConfig);
   }
 }
 
@@ -202,6 +252,12 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     if (!/^https?:\/\/[^/]+$/.test(origin)) problems.push(`CORS_ORIGINS entry "${origin}" must be an origin like https://app.example.com`);
   }
 
+  const metricsPort = read('METRICS_PORT') === undefined ? null : int('METRICS_PORT', 0, 0, 65535);
+  const otlpEndpoint = read('OTEL_EXPORTER_OTLP_ENDPOINT')?.replace(/\/+$/, '') ?? null;
+  if (otlpEndpoint && !/^https?:\/\/[^/\s]+/.test(otlpEndpoint)) {
+    problems.push('OTEL_EXPORTER_OTLP_ENDPOINT must look like http://collector:4318');
+  }
+
   const config = {
     production,
     port: int('PORT', 3000, 0, 65535),
@@ -229,9 +285,36 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     auditRetentionDays: int('AUDIT_RETENTION_DAYS', 365, 0, 36_500),
     retentionIntervalMinutes: int('RETENTION_INTERVAL_MINUTES', 60, 0, 7 * 24 * 60),
     backgroundJobs: true,
+    metricsPort,
+    otlpEndpoint,
+    shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    warnings: misspeltVariables(env),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig(config as AppConfig);
+}
+
+/**
+ * Names in the environment that are one or two edits away from a known
+ * variable (DATABSE_URL, SMTP_ULR, metrics_port) and so probably meant it.
+ * Short names need to be closer (HOME is not HOST).
+ */
+export function misspeltVariables(env: Env): string[] {
+  const known: readonly string[] = KNOWN_VARIABLES;
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.includes(name)) continue;
+    const upper = name.toUpperCase();
+    let best: { name: string; edits: number } | null = null;
+    for (const candidate of known) {
+      const edits = distance(upper, candidate);
+      if (!best || edits < best.edits) best = { name: candidate, edits };
+    }
+    if (best && best.edits <= (best.name.length >= 8 ? 2 : 1) && upper.length >= 4) {
+      warnings.push(`${name} is not a setting Twofold reads; did you mean ${best.name}?`);
+    }
+  }
+  return warnings;
 }
 
 /** A development secret, generated on first start and kept in the data dir. */

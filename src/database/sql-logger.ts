@@ -31,8 +31,13 @@ export class SqlLogger implements Logger {
     this.logger.warn(`Slow query (${time} ms): ${scrubText(query)}`);
   }
 
+  /** TypeORM reports migrations here too: each one applied, and how many were pending, are always logged. */
   logSchemaBuild(message: string): void {
-    if (this.everyQuery) this.logger.debug(message);
+    const applied = /^Migration (\S+) has been (\(fake\) )?executed successfully\.$/.exec(message);
+    const pending = /^(\d+) migrations are new migrations must be executed\.$/.exec(message);
+    if (applied) this.logger.log(`Migration ${applied[1]} applied`);
+    else if (pending && pending[1] !== '0') this.logger.log(`${pending[1]} migration(s) to apply`);
+    else if (this.everyQuery) this.logger.debug(message);
   }
 
   logMigration(message: string): void {

@@ -1,29 +1,19 @@
-import { Controller, Get, Injectable, Logger, Res } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { Controller, Get, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import type { Response } from 'express';
-import { DataSource } from 'typeorm';
 import { Public } from '../common/decorators/access.decorators';
 import { describeError } from '../common/errors/describe-error';
-
-/** A part of the service that reports its state on /health without failing it (mail). */
-export interface HealthIndicator {
-  readonly name: string;
-  check(): Promise<Record<string, unknown>>;
-}
-
-/** Modules add their indicators at start (the mail module adds its own). */
-@Injectable()
-export class HealthRegistry {
-  readonly indicators: HealthIndicator[] = [];
-
-  register(indicator: HealthIndicator): void {
-    this.indicators.push(indicator);
-  }
-}
+import { HealthRegistry } from './health-registry';
+import { ReadinessIndicators } from './readiness';
 
 /**
- * GET /health: 200 whenever the database answers (mail problems are
- * reported in the body, not as a failure); 503 when it does not.
+ * The probes (contract README):
+ * - GET /health/live: 200 while the process runs (nothing else is checked:
+ *   a restart would not bring the database back);
+ * - GET /health/ready and GET /health: 200 when this instance can serve,
+ *   503 while the database does not answer, migrations are pending, or the
+ *   instance is shutting down. The body has one entry per check
+ *   ({ status: 'up' | 'down', … }) and the mail state, which never fails it.
  */
 @Controller('health')
 @Public()
@@ -31,30 +21,36 @@ export class HealthController {
   private readonly logger = new Logger('Health');
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly health: HealthCheckService,
+    private readonly readiness: ReadinessIndicators,
     private readonly registry: HealthRegistry,
   ) {}
 
-  @Get()
-  async health(@Res() res: Response): Promise<void> {
-    let database: Record<string, unknown>;
+  @Get('live')
+  @HealthCheck()
+  live(): Promise<HealthCheckResult> {
+    return this.health.check([]);
+  }
+
+  @Get(['ready', ''])
+  @HealthCheck()
+  async ready(@Res() res: Response): Promise<void> {
+    let result: HealthCheckResult;
     try {
-      await this.dataSource.query('SELECT 1');
-      database = { status: 'up', type: this.dataSource.options.type };
+      result = await this.health.check([() => this.readiness.lifecycle(), () => this.readiness.database(), () => this.readiness.migrations()]);
     } catch (error) {
-      // The driver's message may name hosts and users: it goes to the log, not to whoever asks.
-      this.logger.error(`Database check failed: ${describeError(error)}`);
-      database = { status: 'down', error: 'unreachable' };
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      result = error.getResponse() as HealthCheckResult;
     }
-    const body: Record<string, unknown> = { status: database.status === 'up' ? 'ok' : 'error', database };
-    for (const indicator of this.registry.indicators) {
+    const body: Record<string, unknown> = { status: result.status === 'ok' ? 'ok' : 'error', ...result.details };
+    for (const report of this.registry.reports) {
       try {
-        body[indicator.name] = await indicator.check();
+        body[report.name] = await report.check();
       } catch (error) {
-        this.logger.error(`Health check "${indicator.name}" failed: ${describeError(error)}`);
-        body[indicator.name] = { status: 'unknown', error: 'check failed' };
+        this.logger.error(`Health report "${report.name}" failed: ${describeError(error)}`);
+        body[report.name] = { status: 'unknown', error: 'check failed' };
       }
     }
-    res.status(database.status === 'up' ? 200 : 503).json(body);
+    res.status(body.status === 'ok' ? 200 : 503).json(body);
   }
 }

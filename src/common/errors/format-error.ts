@@ -2,6 +2,7 @@ import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
 import { DomainException, isKnownErrorCode } from './domain.exception';
 import { defaultMessage, ErrorCode } from './error-code';
+import { currentRequestId } from '../logging/request-id';
 
 const logger = new Logger('GraphQL');
 
@@ -104,7 +105,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
     const code = httpStatusCode(original.getStatus());
     if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
       logger.error(original.message, original.stack);
-      return { ...base, message: defaultMessage(code), extensions: { code } };
+      return { ...base, message: defaultMessage(code), extensions: { code, ...requestIdExtension() } };
     }
     return { ...base, message: original.message, extensions: { code } };
   }
@@ -118,7 +119,13 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   // Anything else is a bug or an outage: log it whole, answer without details.
   const cause = original instanceof Error ? original : new Error(String(formatted.message));
   logger.error(`${cause.name}: ${cause.message}`, cause.stack);
-  return { ...base, message: defaultMessage(ErrorCode.INTERNAL_SERVER_ERROR), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  return { ...base, message: defaultMessage(ErrorCode.INTERNAL_SERVER_ERROR), extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, ...requestIdExtension() } };
+}
+
+/** An internal error names its request, so support can find the log lines from a user's report. */
+function requestIdExtension(): { requestId?: string } {
+  const requestId = currentRequestId();
+  return requestId ? { requestId } : {};
 }
 
 interface GraphQLErrorShape {

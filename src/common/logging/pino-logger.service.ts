@@ -2,6 +2,7 @@ import { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import pino, { DestinationStream, Logger as Pino } from 'pino';
 import { AppConfig } from '../../config/app-config';
 import { sanitize, scrubText } from './redact';
+import { logContext } from './request-id';
 
 /** Nest's levels onto pino's. */
 const LEVELS: Record<NestLogLevel, pino.Level> = {
@@ -31,6 +32,8 @@ export function createPinoLogger(config: AppConfig, destination?: DestinationStr
       base: { service: 'twofold', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // requestId (and traceId/spanId with tracing) of the request being served.
+      mixin: logContext,
       // A last net for objects logged with pino directly.
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.token', '*.code', '*.secret'],

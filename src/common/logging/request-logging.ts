@@ -2,6 +2,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { NextFunction, Request, Response } from 'express';
 import { Kind } from 'graphql';
 import type { Logger as Pino } from 'pino';
+import { REQUEST_ID_HEADER } from './request-id';
 
 /** What the GraphQL layer tells the request log about one request. Never variables, never the document. */
 export interface GraphQLRequestSummary {
@@ -38,6 +39,8 @@ export function requestLoggingMiddleware(logger: Pino) {
       logger[level](
         {
           context: 'HTTP',
+          // Explicit: 'finish' may fire outside the request's async scope.
+          requestId: res.getHeader(REQUEST_ID_HEADER),
           method: req.method,
           path,
           status: res.statusCode,

@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { HealthIndicator, HealthRegistry } from '../../health/health.controller';
+import { HealthRegistry, HealthReport } from '../../health/health-registry';
 import { MailService } from './mail.service';
 
 /**
@@ -8,7 +8,7 @@ import { MailService } from './mail.service';
  * a growing queue and an old oldestWaitingSince are what show it.
  */
 @Injectable()
-export class MailHealthIndicator implements HealthIndicator, OnModuleInit {
+export class MailHealthIndicator implements HealthReport, OnModuleInit {
   readonly name = 'mail';
 
   constructor(

@@ -7,6 +7,7 @@ import { isLoopbackHost } from '../../common/net/hosts';
 import { AppConfig } from '../../config/app-config';
 import { SmtpSettingsService } from './smtp-settings.service';
 import { RenderedMail } from './templates/mail-renderer';
+import { inSpan } from '../../observability/spans';
 
 /** Where messages go right now, in order of precedence. */
 export type MailSource = 'settings' | 'SMTP_URL' | 'development-mailbox' | 'none';
@@ -125,16 +126,20 @@ export class MailTransport {
     const transporterName = this.transporterFor(route.key, route.options!);
     // The SMTP conversation of this one message: aborting it closes its connection.
     const conversation = new AbortController();
+    // A span when tracing is on: the server, never the recipient.
+    const [host, port] = (route.server ?? '').split(':');
     try {
-      await this.mailer.sendMail({
-        transporterName,
-        from: route.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        signal: conversation.signal,
-      });
+      await inSpan('smtp send', { 'server.address': host, 'server.port': Number(port) || 0, 'twofold.mail.source': route.source }, () =>
+        this.mailer.sendMail({
+          transporterName,
+          from: route.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+          signal: conversation.signal,
+        }),
+      );
     } catch (error) {
       throw toDeliveryError(route.server, error, route.options!);
     } finally {

@@ -8,6 +8,7 @@ import { MailOutboxEntity } from './entities/mail-outbox.entity';
 import { SmtpSettingsEntity } from './entities/smtp-settings.entity';
 import { MailHealthIndicator } from './mail-health.indicator';
 import { MailNoticesListener } from './mail-notices.listener';
+import { MailQueueMetrics } from './mail-queue.metrics';
 import { MailTransport, SEND_TIMEOUT_MS } from './mail-transport.service';
 import { MailService } from './mail.service';
 import { MailWorker } from './mail.worker';
@@ -36,6 +37,7 @@ import { MailRenderer } from './templates/mail-renderer';
     MailWorker,
     MailNoticesListener,
     MailHealthIndicator,
+    MailQueueMetrics,
     SmtpSettingsResolver,
   ],
   exports: [MailService],

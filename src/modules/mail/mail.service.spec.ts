@@ -9,6 +9,7 @@ import { MailService } from './mail.service';
 import { retryDelaySeconds } from './mail.worker';
 import { SmtpSettingsService, validate } from './smtp-settings.service';
 import { MailRenderer } from './templates/mail-renderer';
+import { Metrics } from '../../observability/metrics';
 
 const secret = randomBytes(32).toString('base64');
 
@@ -31,7 +32,7 @@ function serviceFor(env: Record<string, string>) {
   };
   const settings = new SmtpSettingsService(settingsRepo as never, sealer, {} as never, config, new ManualClock());
   const transport = new MailTransport({} as never, settings, config);
-  const mail = new MailService(outbox as never, transport, settings, new MailRenderer(config.appName), sealer, new ManualClock());
+  const mail = new MailService(outbox as never, transport, settings, new MailRenderer(config.appName), sealer, new ManualClock(), new Metrics(config));
   return { mail, inserted, sealer };
 }
 

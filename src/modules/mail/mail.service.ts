@@ -13,6 +13,7 @@ import { MailContext, MailTemplateName, OutgoingMail } from './mail.types';
 import { SmtpSettingsChange, SmtpSettingsService, SmtpSettingsView } from './smtp-settings.service';
 import { MailRenderer } from './templates/mail-renderer';
 import { insertRows } from '../../database/insert-rows';
+import { Metrics } from '../../observability/metrics';
 
 /** The sealed part of an outbox row. */
 export interface QueuedMailBody {
@@ -53,6 +54,7 @@ export class MailService {
     private readonly renderer: MailRenderer,
     private readonly sealer: SecretSealer,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Whether a message can be sent at all (a server is configured, or the development mailbox). */
@@ -107,13 +109,14 @@ export class MailService {
    */
   async supersede(key: string, keepId: string): Promise<void> {
     const now = this.clock.now();
-    await this.outbox
+    const result = await this.outbox
       .createQueryBuilder()
       .update()
       .set({ status: MailOutboxStatus.DROPPED, body: null, dropReason: 'replaced', finishedAt: now, claimedBy: null, claimedUntil: null })
       .where('supersedeKey = :key AND status = :pending AND id <> :keepId', { key, pending: MailOutboxStatus.PENDING, keepId })
       .andWhere('(claimedUntil IS NULL OR claimedUntil < :now)', { now })
       .execute();
+    if (result.affected) this.metrics.mailDropped.inc({ reason: 'replaced' }, result.affected);
   }
 
   /** The admin's settings (without the password) and where mail goes now. */
@@ -149,12 +152,17 @@ export class MailService {
 
   /** For GET /health: never throws on SMTP problems (it does not talk to SMTP at all). */
   async health(): Promise<MailHealth> {
-    const route = await this.transport.route();
+    const [route, queue] = await Promise.all([this.transport.route(), this.queue()]);
+    return { configured: route.source !== 'none', source: route.source, ...queue };
+  }
+
+  /** How many messages wait (every instance's), and since when the oldest: /health and the metrics. */
+  async queue(): Promise<Pick<MailHealth, 'queueDepth' | 'oldestWaitingSince'>> {
     const pending = { status: MailOutboxStatus.PENDING };
     const [queueDepth, oldest] = await Promise.all([
       this.outbox.countBy(pending),
       this.outbox.findOne({ where: pending, order: { createdAt: 'ASC' }, select: { id: true, createdAt: true } }),
     ]);
-    return { configured: route.source !== 'none', source: route.source, queueDepth, oldestWaitingSince: oldest?.createdAt ?? null };
+    return { queueDepth, oldestWaitingSince: oldest?.createdAt ?? null };
   }
 }

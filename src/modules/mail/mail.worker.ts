@@ -13,6 +13,10 @@ import { MailDeliveryError, MailTransport } from './mail-transport.service';
 import { outboxSealContext, QueuedMailBody } from './mail.service';
 import { MailRenderer, RenderedMail } from './templates/mail-renderer';
 import { describeError } from '../../common/errors/describe-error';
+import { Metrics, oneOf } from '../../observability/metrics';
+
+/** Why the worker drops a message unsent (the dropped counter's label values). */
+const DROP_REASONS = ['expired', 'unreadable'] as const;
 
 /** How long a claim holds a row; far above the bounded send time, so a live instance never loses its row. */
 export const CLAIM_LEASE_SECONDS = 120;
@@ -59,6 +63,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     private readonly events: EventBus,
     private readonly config: AppConfig,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -174,6 +179,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
       { id: row.id, claimedBy: this.instanceId, status: MailOutboxStatus.PENDING },
       { status: MailOutboxStatus.SENT, body: null, sentAt: this.clock.now(), claimedBy: null, claimedUntil: null, lastError: null },
     );
+    this.metrics.mailSent.inc();
     if (sent.affected !== 1) this.logger.warn(`Message ${row.id} was sent but its claim had run out`);
   }
 
@@ -186,6 +192,7 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     // A code message is looked at again when it expires at the latest, so its sealed body goes then.
     if (row.expiresAt && nextAttemptAt > row.expiresAt) nextAttemptAt = row.expiresAt;
     this.logger.warn(`Delivery of message ${row.id} failed (attempt ${attempts}): ${reason} (${detail})`);
+    this.metrics.mailFailedAttempts.inc();
 
     if (permanent || (row.expiresAt === null && nextAttemptAt >= giveUpAt)) {
       await this.finish(row, MailOutboxStatus.FAILED, 'delivery-failed', body.template, { attempts, lastError: reason });
@@ -224,9 +231,11 @@ export class MailWorker implements OnApplicationBootstrap, OnModuleDestroy, Befo
     if (updated.affected !== 1) return;
     const attempts = failure?.attempts ?? row.attempts;
     if (status === MailOutboxStatus.DROPPED) {
+      this.metrics.mailDropped.inc({ reason: oneOf(reason, DROP_REASONS) });
       this.logger.warn(`Message ${row.id} dropped (${reason}) after ${attempts} attempt(s)`);
       await this.record(SecurityEventType.MAIL_DROPPED, row, { template, reason, attempts, lastError: row.lastError });
     } else {
+      this.metrics.mailGivenUp.inc();
       this.logger.error(`Gave up on message ${row.id} after ${attempts} attempt(s): ${failure?.lastError ?? reason}`);
       await this.record(SecurityEventType.MAIL_DELIVERY_FAILED, row, {
         template,
