@@ -166,7 +166,7 @@ describe('metrics', () => {
     await t.gql(`{ nope }`);
     await t.gql(`{ __typename }`);
     const after = await scrape();
-    expect(sampleValue(after, 'twofold_graphql_operation_duration_seconds_count', { operation: 'other', outcome: 'BAD_USER_INPUT' })).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(after, 'twofold_graphql_operation_duration_seconds_count', { operation: 'other', outcome: 'GRAPHQL_VALIDATION_FAILED' })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(after, 'twofold_graphql_operation_duration_seconds_count', { operation: 'other', outcome: 'ok' })).toBeGreaterThanOrEqual(1);
   });
 });
