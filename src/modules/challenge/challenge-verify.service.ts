@@ -46,7 +46,8 @@ export class ChallengeVerify {
   async verify(principal: Principal, request: VerifyRequest, client: ClientInfo): Promise<AuthPayloadModel> {
     const { userId, sessionId } = principal;
     const found = this.registry.get(request.method) ?? null;
-    const [policy, enabled] = await Promise.all([this.policies.get(), found ? found.isEnabled(userId) : false]);
+    // A fallback (backup codes) is always checked: an admin may have just issued a code, and a wrong one counts.
+    const [policy, enabled] = await Promise.all([this.policies.get(), found?.primary ? found.isEnabled(userId) : found !== null]);
     let checked: { handler: TwoFactorMethodHandler; code: string; credential: unknown };
     try {
       checked = this.checkBeforeAttempt(found, request, enabled, policy);
