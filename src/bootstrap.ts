@@ -42,8 +42,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       rolePermissions: options.rolePermissions,
       tracing: options.tracing,
     }),
-    // The JSON body parser is installed below, with its size limit and JSON errors.
-    { logger: pino ? new PinoLoggerService(pino) : false, bodyParser: false },
+    // The JSON body parser is installed below, with its size limit and JSON errors. A failed start throws
+    // (the caller logs it and exits) instead of aborting the process.
+    { logger: pino ? new PinoLoggerService(pino) : false, bodyParser: false, abortOnError: false },
   );
   // A variable that is almost a known one (DATABSE_URL) was probably meant to be it.
   const configLogger = new Logger('Config');

@@ -45,8 +45,24 @@ export class KeyRingService {
     return this.dataSource.getRepository(HashingKeyEntity);
   }
 
-  /** The hasher of the ring as it is now (created or rotated first when needed). */
+  /**
+   * The hasher of the ring as it is now (created or rotated first when
+   * needed). Before the migrations are applied (DATABASE_MIGRATE=false, the
+   * release step still to run) there is no ring yet: the keys APP_SECRET
+   * gives are the ones the ring will be created with, so they are used
+   * meanwhile (readiness answers 503 until the migrations are in).
+   */
   async load(): Promise<KeyedHasher> {
+    try {
+      return await this.loadRing();
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      this.logger.warn('The key ring does not exist yet (migrations not applied): using the keys APP_SECRET gives until a restart.');
+      return new KeyedHasher(this.config.appSecret, this.config.previousAppSecrets);
+    }
+  }
+
+  private async loadRing(): Promise<KeyedHasher> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const rows = await this.open();
       const plan = planKeyRing(rows);
@@ -144,4 +160,10 @@ export class KeyRingService {
       throw error;
     }
   }
+}
+
+/** ER_NO_SUCH_TABLE (MySQL/MariaDB) or SQLite's "no such table". */
+function isMissingTable(error: unknown): boolean {
+  const driverError = (error as { driverError?: { errno?: number; message?: string } } | null)?.driverError;
+  return driverError?.errno === 1146 || /no such table/i.test(String(driverError?.message ?? (error as Error | null)?.message ?? ''));
 }
