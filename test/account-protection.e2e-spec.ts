@@ -17,7 +17,6 @@ const PASSWORD = 'protection-password-1';
 const CLIENT = { ip: '127.0.0.1', userAgent: 'protection-test' };
 const START_APP = `mutation($password: String) { startAuthenticatorEnrollment(password: $password) { secret } }`;
 const CONFIRM_APP = `mutation($code: String!) { confirmAuthenticatorEnrollment(code: $code) { backupCodes } }`;
-const START_EMAIL = `mutation($password: String) { startEmailEnrollment(password: $password) { sentTo } }`;
 const PREFER = `mutation($method: TwoFactorMethod!, $password: String) { setPreferredTwoFactorMethod(method: $method, password: $password) { preferredMethod } }`;
 const POLICY = `mutation($input: UpdateTwoFactorPolicyInput!) { updateTwoFactorPolicy(input: $input) { requirement allowedMethods reauthenticationMinutes } }`;
 

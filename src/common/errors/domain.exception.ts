@@ -35,6 +35,16 @@ export class DomainException extends IntrinsicException {
   }
 }
 
+/** The facts a client may act on, as `extensions` (GraphQL) or the JSON body (HTTP) carry them. */
+export function publicDetails(details: ErrorDetails): ErrorDetails {
+  const { field, retryAfterSeconds, attemptsRemaining } = details;
+  return {
+    ...(field !== undefined && { field }),
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(attemptsRemaining !== undefined && { attemptsRemaining }),
+  };
+}
+
 /** The default message of a contract code or of a code an extension registered. */
 function messageOf(code: string): string {
   if (isContractCode(code)) return defaultMessage(code);

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { GraphQLFormattedError } from 'graphql';
-import { DomainException, isKnownErrorCode } from './domain.exception';
+import { DomainException, isKnownErrorCode, publicDetails } from './domain.exception';
 import { defaultMessage, ErrorCode } from './error-code';
 import { currentRequestId } from '../logging/request-id';
 
@@ -88,17 +88,7 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
   const base = { message: formatted.message, locations: formatted.locations, path: formatted.path };
 
   if (original instanceof DomainException && isKnownErrorCode(original.code)) {
-    const { field, retryAfterSeconds, attemptsRemaining } = original.details;
-    return {
-      ...base,
-      message: original.message,
-      extensions: {
-        code: original.code,
-        ...(field !== undefined && { field }),
-        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-        ...(attemptsRemaining !== undefined && { attemptsRemaining }),
-      },
-    };
+    return { ...base, message: original.message, extensions: { code: original.code, ...publicDetails(original.details) } };
   }
 
   if (original instanceof HttpException) {

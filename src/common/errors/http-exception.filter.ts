@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus } from '@nestjs/common';
 import type { Response } from 'express';
-import { DomainException } from './domain.exception';
+import { DomainException, publicDetails } from './domain.exception';
 import { ErrorCode, isContractCode } from './error-code';
 
 /** The HTTP status a contract code means, for answers outside GraphQL. */
@@ -52,15 +52,9 @@ export function httpStatusOf(code: string): number {
 export class DomainExceptionHttpFilter implements ExceptionFilter {
   catch(exception: DomainException, host: ArgumentsHost): unknown {
     if (host.getType<string>() !== 'http') throw exception;
-    const { field, retryAfterSeconds, attemptsRemaining } = exception.details;
     const response = host.switchToHttp().getResponse<Response>();
+    const { retryAfterSeconds } = exception.details;
     if (retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(retryAfterSeconds));
-    return response.status(httpStatusOf(exception.code)).json({
-      message: exception.message,
-      code: exception.code,
-      ...(field !== undefined && { field }),
-      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-      ...(attemptsRemaining !== undefined && { attemptsRemaining }),
-    });
+    return response.status(httpStatusOf(exception.code)).json({ message: exception.message, code: exception.code, ...publicDetails(exception.details) });
   }
 }

@@ -8,7 +8,7 @@ import { lockedError } from '../attempts/attempt-outcomes';
 import { AttemptsService } from '../attempts/attempts.service';
 import { TwoFactorChallengeModel } from '../auth/models/two-factor-challenge.model';
 import { SessionsService } from '../auth/sessions.service';
-import { CodeDelivery, isRefusal } from '../methods/code-delivery.service';
+import { CodeDelivery } from '../methods/code-delivery.service';
 import { PolicyService } from '../policy/policy.service';
 import { ChallengeStore } from './challenge-store.service';
 import { ChallengeView } from './challenge-view.service';
@@ -55,19 +55,9 @@ export class ChallengeResend {
     }
     if (refusal) throw new DomainException(ErrorCode.RESEND_TOO_SOON, undefined, { retryAfterSeconds: Math.max(1, secondsUntil(refusal.availableAt, now)) });
 
-    const giveBack = () => this.store.unclaimSend(sessionId, now, row.lastSentAt);
-    let result;
-    try {
-      result = await this.delivery.send(deliverer, { userId, email: principal.email, challengeId: sessionId, purpose: 'sign-in', now, policy });
-    } catch (error) {
-      await giveBack();
-      throw error;
-    }
-    if (isRefusal(result)) {
-      await giveBack();
-      const retryAfterSeconds = result.refused === 'budget' ? Math.max(1, secondsUntil(result.availableAt, now)) : 1;
-      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many codes were sent to you in the last hour. Please try again later.', { retryAfterSeconds });
-    }
+    const result = await this.delivery.sendOrRefuse(deliverer, { userId, email: principal.email, challengeId: sessionId, purpose: 'sign-in', now, policy }, () =>
+      this.store.unclaimSend(sessionId, now, row.lastSentAt),
+    );
     await this.store.recordDelivery(sessionId, deliverer.method, result.sentTo);
     Object.assign(row, { lastSentAt: now, sendCount: row.sendCount + 1, sentTo: result.sentTo, deliveredMethod: deliverer.method });
     return this.view.model(row, policy, methods, attempts);

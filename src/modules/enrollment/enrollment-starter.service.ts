@@ -7,7 +7,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { AttemptGate } from '../attempts/attempt-gate.service';
 import { PasswordConfirmation } from '../auth/password-confirmation.service';
-import { CodeDelivery, isRefusal } from '../methods/code-delivery.service';
+import { CodeDelivery } from '../methods/code-delivery.service';
 import { EnrollmentState, TwoFactorMethodHandler } from '../methods/two-factor-method.handler';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
 import { UserMethodsService } from '../methods/user-methods/user-methods.service';
@@ -102,27 +102,8 @@ export class EnrollmentStarter {
       const retryAfterSeconds = Math.max(1, secondsUntil(addSeconds(current.lastSentAt, policy.resendCooldownSeconds), now));
       throw new DomainException(ErrorCode.RESEND_TOO_SOON, `Please wait ${retryAfterSeconds} seconds before asking for another code.`, { retryAfterSeconds });
     }
-    const giveBack = () => this.pending.unclaimSend(row.id, now, row);
-    let result;
-    try {
-      result = await this.delivery.send(handler, {
-        userId: principal.userId,
-        email: principal.email,
-        challengeId: row.id,
-        purpose: 'enrollment',
-        state: row.state,
-        now,
-        policy,
-      });
-    } catch (error) {
-      await giveBack();
-      throw error;
-    }
-    if (isRefusal(result)) {
-      await giveBack();
-      const retryAfterSeconds = result.refused === 'budget' ? Math.max(1, secondsUntil(result.availableAt, now)) : 1;
-      throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many codes were sent to you in the last hour. Please try again later.', { retryAfterSeconds });
-    }
+    const request = { userId: principal.userId, email: principal.email, challengeId: row.id, purpose: 'enrollment' as const, state: row.state, now, policy };
+    const result = await this.delivery.sendOrRefuse(handler, request, () => this.pending.unclaimSend(row.id, now, row));
     await this.pending.recordDestination(row.id, result.sentTo);
     return { id: row.id, state: row.state, expiresAt, sentTo: result.sentTo, resendAvailableAt: addSeconds(now, policy.resendCooldownSeconds) };
   }

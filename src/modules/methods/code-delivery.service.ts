@@ -1,3 +1,4 @@
+import { secondsUntil } from '@app/clock';
 import { Injectable } from '@nestjs/common';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
@@ -31,6 +32,25 @@ export class CodeDelivery {
       if (options.softMailServer && error instanceof DomainException && error.code === ErrorCode.SMTP_NOT_CONFIGURED) return { refused: 'no-mail-server' };
       throw error;
     }
+  }
+
+  /**
+   * Sends through the method when the user asked for a code (a resend, an
+   * enrollment): RATE_LIMITED when the budget is spent. `undo` gives back
+   * the caller's own claim (its resend cooldown) whenever nothing was sent.
+   */
+  async sendOrRefuse(handler: TwoFactorMethodHandler, request: DeliveryRequest, undo: () => Promise<void>): Promise<DeliveryReceipt> {
+    let result: DeliveryReceipt | DeliveryRefusal;
+    try {
+      result = await this.send(handler, request);
+    } catch (error) {
+      await undo();
+      throw error;
+    }
+    if (!isRefusal(result)) return result;
+    await undo();
+    const retryAfterSeconds = result.refused === 'budget' ? Math.max(1, secondsUntil(result.availableAt, request.now)) : 1;
+    throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many codes were sent to you in the last hour. Please try again later.', { retryAfterSeconds });
   }
 
   /** When the user's hourly budget lets a code be sent again, or null when it does now. */
