@@ -130,4 +130,18 @@ describe('passkeys in a real browser (virtual authenticator)', () => {
     ).signInWithPasskey;
     expect(passwordless).toEqual({ stage: 'AUTHENTICATED', user: { email: EMAIL } });
   });
+
+  it("the console's sign-in panel answers the challenge with the passkey", async () => {
+    const port = new URL(page.url()).port;
+    await page.goto(`http://localhost:${port}/graphql`, { waitUntil: 'networkidle' });
+    const panel = page.locator('.twofold-panel');
+    await page.waitForSelector('.twofold-panel form[aria-label="Sign in"]', { timeout: 30_000 });
+    await panel.locator('input[name="email"]').fill(EMAIL);
+    await panel.locator('input[name="password"]').fill(PASSWORD);
+    await panel.locator('button[type="submit"]').click();
+    await page.waitForSelector('.twofold-panel[data-stage="PENDING_TWO_FACTOR"]', { timeout: 30_000 });
+    await panel.locator('input[name="method"][value="PASSKEY"]').check();
+    await panel.locator('button[type="submit"]', { hasText: 'Verify' }).click();
+    await page.waitForSelector('.twofold-panel[data-stage="AUTHENTICATED"]', { timeout: 30_000 });
+  });
 });
