@@ -1,5 +1,5 @@
 import { encodeCBOR } from '@levischuck/tiny-cbor';
-import { createHash, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, JsonWebKey, KeyObject, randomBytes, sign } from 'node:crypto';
 
 /**
  * A WebAuthn authenticator in software, for tests: makes key pairs with

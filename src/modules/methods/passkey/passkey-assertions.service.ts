@@ -63,16 +63,14 @@ export class PasskeyAssertions {
     const verified = await protocol.verifyAssertion(parsed.json, parsed.challenge, passkey, check.passwordless);
     if (!verified) return refused(passkey.userId);
 
-    const regressed = (verified.signCount !== 0 || passkey.signCount !== 0) && verified.signCount <= passkey.signCount;
-    const recorded =
-      !regressed &&
-      (await this.passkeys.recordUse({
-        id: passkey.id,
-        signCount: verified.signCount,
-        backedUp: verified.backedUp,
-        discoverable: check.passwordless,
-        now: this.clock.now(),
-      }));
+    // The counter must move forward (or both stay 0): checked by the conditional UPDATE itself, so two uses racing count once.
+    const recorded = await this.passkeys.recordUse({
+      id: passkey.id,
+      signCount: verified.signCount,
+      backedUp: verified.backedUp,
+      discoverable: check.passwordless,
+      now: this.clock.now(),
+    });
     if (!recorded) {
       await this.events.publish({
         type: PASSKEY_CLONE_SUSPECTED,

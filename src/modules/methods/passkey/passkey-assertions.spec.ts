@@ -25,7 +25,7 @@ function world() {
   const challengeStore = {
     async consume(challenge: string, binding: ChallengeBinding) {
       const issued = challenges.get(challenge);
-      const matches = issued && Object.entries(binding).every(([k, v]) => (issued as Record<string, unknown>)[k] === v);
+      const matches = issued && Object.entries(binding).every(([k, v]) => (issued as unknown as Record<string, unknown>)[k] === v);
       if (matches) challenges.delete(challenge);
       return Boolean(matches);
     },
