@@ -264,3 +264,34 @@ describe('passkeys in production without WEBAUTHN_RP_ID', () => {
     expect(refused.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'requirement' });
   });
 });
+
+describe('passwordless sign-in and the sign-in throttle', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Per-minute limits off: what is left is the sign-in throttle on the client's address, which signIn shares.
+    t = await startTestApp({ env: { RATE_LIMITS: 'off' } });
+  });
+  afterAll(async () => t?.close());
+
+  it('counts each passwordless try on the address like a password; past its allowance both wait', async () => {
+    const admin = await adminToken(t);
+    await createUser(t, admin, { email: 'throttled-pk@example.com', password: PASSWORD });
+    const token = (await signIn(t, 'throttled-pk@example.com', PASSWORD)).sessionToken;
+    const device = new SoftwareAuthenticator({ origin: ORIGIN, rpId: 'localhost' });
+    ok(await t.gql(CONFIRM, { c: device.create(ok(await t.gql(START, {}, { token })).startPasskeyEnrollment.options), n: null }, { token }));
+    const { options } = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    const answer = device.get(options);
+
+    // The answer to a challenge that was never issued under this id: a failure, counted like a wrong password.
+    const codes: Array<string | undefined> = [];
+    for (let i = 0; i < 110 && codes[codes.length - 1] !== 'RATE_LIMITED'; i++) {
+      codes.push(errorCode(await t.gql(PASSWORDLESS, { id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, c: answer })));
+    }
+    expect(codes.slice(0, 100).every((code) => code === 'INVALID_CREDENTIALS')).toBe(true);
+    expect(codes[100]).toBe('RATE_LIMITED');
+    expect(errorCode(await t.gql(SIGN_IN, { input: { email: 'throttled-pk@example.com', password: PASSWORD } }))).toBe('RATE_LIMITED');
+    const throttled = await t.app.get(DataSource).getRepository(SecurityEventEntity).countBy({ type: 'SIGN_IN_THROTTLED' });
+    expect(throttled).toBeGreaterThanOrEqual(1);
+  });
+});
