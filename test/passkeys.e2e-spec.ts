@@ -1,6 +1,9 @@
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LoginThrottleService } from '../src/modules/auth/login-throttle.service';
+import { PasskeysService } from '../src/modules/methods/passkey/passkeys.service';
 import { SecurityEventEntity } from '../src/modules/security-events/entities/security-event.entity';
+import { holdAfter } from './support/barrier';
 import { adminToken, createUser, errorCode, GraphQLResponse, signIn, SIGN_IN, startTestApp, TestApp } from './support/app';
 import { TestSmtpServer } from './support/smtp';
 import { SoftwareAuthenticator } from './support/software-authenticator';
@@ -186,6 +189,35 @@ describe('passkeys (WebAuthn) on MariaDB', () => {
     ok(await t.gql(POLICY, { input: { allowPasskeySignIn: true, allowedMethods: ['EMAIL', 'AUTHENTICATOR_APP'] } }, { token: admin }));
     expect(errorCode(await t.gql(START_PASSWORDLESS))).toBe('METHOD_NOT_AVAILABLE');
     ok(await t.gql(POLICY, { input: { allowedMethods: ['EMAIL', 'AUTHENTICATOR_APP', 'PASSKEY'] } }, { token: admin }));
+  });
+
+  it('races: ten requests answering one challenge sign in once; two signatures with the same counter sign in once', async () => {
+    const user = await newUser('race-pk@example.com');
+    ok(await enroll(user));
+    const started = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    const answer = user.device.get(started.options);
+    // Every request past the throttle before any consumes the challenge: only the DELETE's own condition decides.
+    const claims = holdAfter(t.app.get(LoginThrottleService), 'claimAddress', 10);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => t.gql(PASSWORDLESS, { id: started.challengeId, c: answer })));
+    claims.restore();
+    expect(claims.arrived).toBe(10);
+    expect(answers.filter((a) => a.data?.signInWithPasskey.stage === 'AUTHENTICATED')).toHaveLength(1);
+    expect(answers.filter((a) => errorCode(a) === 'INVALID_CREDENTIALS')).toHaveLength(9);
+
+    // A cloned key: two challenges, two valid signatures with the same counter, both read the stored counter first.
+    const first = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    const second = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    const counter = user.device.credentials[0].counter + 5;
+    const pair = [user.device.get(first.options, { counter }), user.device.get(second.options, { counter })];
+    const reads = holdAfter(t.app.get(PasskeysService), 'findByCredentialId', 2);
+    const results = await Promise.all([
+      t.gql(PASSWORDLESS, { id: first.challengeId, c: pair[0] }),
+      t.gql(PASSWORDLESS, { id: second.challengeId, c: pair[1] }),
+    ]);
+    reads.restore();
+    expect(reads.arrived).toBe(2);
+    expect(results.map((r) => r.data?.signInWithPasskey?.stage ?? errorCode(r)).sort()).toEqual(['AUTHENTICATED', 'INVALID_CREDENTIALS']);
+    expect(await events(user.id, 'PASSKEY_CLONE_SUSPECTED')).toHaveLength(1);
   });
 
   it('a locked account gets ACCOUNT_LOCKED from a passwordless sign-in, and only after a valid assertion', async () => {
