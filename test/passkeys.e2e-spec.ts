@@ -297,17 +297,37 @@ describe('passkeys in production without WEBAUTHN_RP_ID', () => {
   });
 });
 
-describe('passwordless sign-in and the sign-in throttle', () => {
+describe('passkeys under a policy of their own, and the sign-in throttle', () => {
   let t: TestApp;
+  let admin: string;
 
   beforeAll(async () => {
     // Per-minute limits off: what is left is the sign-in throttle on the client's address, which signIn shares.
     t = await startTestApp({ env: { RATE_LIMITS: 'off' } });
+    admin = await adminToken(t);
   });
   afterAll(async () => t?.close());
 
+  it('PENDING_ENROLLMENT: a passkey meets a 2FA requirement and opens the full session; the only one cannot be removed then', async () => {
+    const adminDevice = new SoftwareAuthenticator({ origin: ORIGIN, rpId: 'localhost' });
+    ok(await t.gql(CONFIRM, { c: adminDevice.create(ok(await t.gql(START, {}, { token: admin })).startPasskeyEnrollment.options), n: null }, { token: admin }));
+    ok(await t.gql(POLICY, { input: { requirement: 'REQUIRED_FOR_ALL', allowedMethods: ['PASSKEY'] } }, { token: admin }));
+
+    await createUser(t, admin, { email: 'required-pk@example.com', password: PASSWORD });
+    const pending = await signIn(t, 'required-pk@example.com', PASSWORD);
+    expect(pending.stage).toBe('PENDING_ENROLLMENT');
+    const device = new SoftwareAuthenticator({ origin: ORIGIN, rpId: 'localhost' });
+    const { options } = ok(await t.gql(START, {}, { token: pending.sessionToken })).startPasskeyEnrollment;
+    const ENROLLED = `mutation($c: JSON!) { confirmPasskeyEnrollment(credential: $c) { session { stage sessionToken } twoFactor { passkeys { id } } } }`;
+    const result = ok(await t.gql(ENROLLED, { c: device.create(options) }, { token: pending.sessionToken })).confirmPasskeyEnrollment;
+    expect(result.session.stage).toBe('AUTHENTICATED');
+    const REMOVE = `mutation($id: ID!, $p: String!) { removePasskey(id: $id, password: $p) { methods } }`;
+    const refused = await t.gql(REMOVE, { id: result.twoFactor.passkeys[0].id, p: PASSWORD }, { token: result.session.sessionToken });
+    expect(errorCode(refused)).toBe('REQUIRED_BY_POLICY');
+    ok(await t.gql(POLICY, { input: { requirement: 'OPTIONAL', allowedMethods: ['EMAIL', 'AUTHENTICATOR_APP', 'PASSKEY'] } }, { token: admin }));
+  });
+
   it('counts each passwordless try on the address like a password; past its allowance both wait', async () => {
-    const admin = await adminToken(t);
     await createUser(t, admin, { email: 'throttled-pk@example.com', password: PASSWORD });
     const token = (await signIn(t, 'throttled-pk@example.com', PASSWORD)).sessionToken;
     const device = new SoftwareAuthenticator({ origin: ORIGIN, rpId: 'localhost' });
