@@ -37,6 +37,16 @@ export { EnrollmentStarter, type StartedEnrollment } from './modules/enrollment/
 export { EnrollmentConfirmation, type EnrollmentAnswer, type EnrollmentOutcome } from './modules/enrollment/enrollment-confirmation.service';
 export { EnrollmentResultModel } from './modules/enrollment/models/enrollment-result.model';
 export { TwoFactorStatusModel } from './modules/enrollment/models/two-factor-status.model';
+export { TwoFactorStatusService, type TwoFactorStatus } from './modules/enrollment/two-factor-status.service';
+export { MethodActivation } from './modules/enrollment/method-activation.service';
+
+// Sign-in: a method's field resolvers on the challenge, its own passwordless sign-in (AuthService.signInWithoutPassword)
+export { TwoFactorChallengeModel } from './modules/auth/models/two-factor-challenge.model';
+export { AuthPayloadModel } from './modules/auth/models/auth-payload.model';
+export { AuthModule } from './modules/auth/auth.module';
+export { AuthService, type PasswordlessProof } from './modules/auth/auth.service';
+export { PasswordConfirmation } from './modules/auth/password-confirmation.service';
+export { JsonValue } from './graphql/json.scalar';
 
 // Events
 export { EventsModule } from './modules/events/events.module';

@@ -31,6 +31,7 @@ import { EnrollmentModule } from './modules/enrollment/enrollment.module';
 import { MailModule } from './modules/mail/mail.module';
 import { AuthenticatorMethodModule } from './modules/methods/authenticator/authenticator-method.module';
 import { EmailMethodModule } from './modules/methods/email/email-method.module';
+import { PasskeyMethodModule } from './modules/methods/passkey/passkey-method.module';
 import { PolicyAdminModule } from './modules/policy/policy-admin.module';
 import { PolicyModule } from './modules/policy/policy.module';
 import { RetentionModule } from './modules/retention/retention.module';
@@ -88,6 +89,7 @@ function featureModules(options: TwofoldModuleOptions): NonNullable<ModuleMetada
     // The built-in methods, plugged in like an integrator's.
     EmailMethodModule,
     AuthenticatorMethodModule,
+    PasskeyMethodModule,
     BackupCodesModule,
     TrustedDevicesModule,
     PolicyAdminModule,

@@ -47,6 +47,12 @@ const ACCESS: Record<string, Access> = {
   'Query.smtpSettings': { stages: [AUTHENTICATED], adminOnly: true },
   'Mutation.updateSmtpSettings': { stages: [AUTHENTICATED], adminOnly: true },
   'Mutation.sendTestEmail': { stages: [AUTHENTICATED], adminOnly: true },
+  'Mutation.startPasskeyEnrollment': { stages: ENROLLMENT },
+  'Mutation.confirmPasskeyEnrollment': { stages: ENROLLMENT },
+  'Mutation.renamePasskey': { stages: [AUTHENTICATED] },
+  'Mutation.removePasskey': { stages: [AUTHENTICATED] },
+  'Mutation.startPasskeySignIn': 'public',
+  'Mutation.signInWithPasskey': 'public',
 };
 
 const STAGE_ERROR: Record<SessionStage, string> = {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RetentionService } from '../src/modules/retention/retention.service';
 import { adminToken, createUser, errorCode, signIn, SIGN_IN, startTestApp, TestApp } from './support/app';
+import { SoftwareAuthenticator } from './support/software-authenticator';
 
 /** The `npm start` default: SQLite in a data folder, no MySQL. The SQL that counts and prunes must run there too. */
 describe('embedded default (SQLite)', () => {
@@ -34,5 +35,22 @@ describe('embedded default (SQLite)', () => {
     expect(deleted).toMatchObject({ sessions: 2, login_throttles: 3 });
     expect(deleted.security_events).toBeGreaterThan(0);
     expect(errorCode(await t.gql(`{ me { email } }`, {}, { token }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('serves passkeys with no configuration: RP ID localhost, origin http://localhost:3000', async () => {
+    await createUser(t, await adminToken(t), { email: 'local-passkey@example.com', password: 'local-password' });
+    const token = (await signIn(t, 'local-passkey@example.com', 'local-password')).sessionToken;
+    const device = new SoftwareAuthenticator({ origin: 'http://localhost:3000', rpId: 'localhost' });
+    const { options } = (await t.gql(`mutation { startPasskeyEnrollment { options } }`, {}, { token })).data.startPasskeyEnrollment;
+    expect(options.rp.id).toBe('localhost');
+    const confirmed = await t.gql(`mutation($c: JSON!) { confirmPasskeyEnrollment(credential: $c) { twoFactor { methods } } }`, { c: device.create(options) }, { token });
+    expect(confirmed.data?.confirmPasskeyEnrollment.twoFactor.methods).toEqual(['PASSKEY']);
+    for (let use = 0; use < 2; use++) {
+      const { challengeId, options: request } = (await t.gql(`mutation { startPasskeySignIn { challengeId options } }`)).data.startPasskeySignIn;
+      const signedIn = await t.gql(`mutation($input: PasskeySignInInput!) { signInWithPasskey(input: $input) { stage } }`, {
+        input: { challengeId, credential: device.get(request) },
+      });
+      expect(signedIn.data?.signInWithPasskey.stage).toBe('AUTHENTICATED');
+    }
   });
 });

@@ -345,7 +345,7 @@ describe('enrollment: email, authenticator app, backup codes', () => {
       expect(preferred).toMatchObject({ preferredMethod: 'AUTHENTICATOR_APP', backupCodesRemaining: 9 });
       expect(errorCode(await t.gql(PREFER, { method: 'BACKUP_CODE' }, { token: user.token }))).toBe('METHOD_NOT_AVAILABLE');
       const status = await t.app.get(TwoFactorStatusService).getStatus(user.id);
-      expect(status).toEqual({ enabled: true, methods: ['EMAIL', 'AUTHENTICATOR_APP'], preferredMethod: 'AUTHENTICATOR_APP', backupCodesRemaining: 9 });
+      expect(status).toEqual({ userId: user.id, enabled: true, methods: ['EMAIL', 'AUTHENTICATOR_APP'], preferredMethod: 'AUTHENTICATOR_APP', backupCodesRemaining: 9 });
 
       // Turning the preferred one off makes the remaining one preferred; backup codes stay.
       const afterDisable = ok(await t.gql(DISABLE, { method: 'AUTHENTICATOR_APP', password: PASSWORD }, { token: user.token })).disableTwoFactorMethod;

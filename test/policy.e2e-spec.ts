@@ -28,7 +28,7 @@ describe('global 2FA policy', () => {
     expect(read.errors).toBeUndefined();
     expect(read.data.twoFactorPolicy).toEqual({
       requirement: 'OPTIONAL',
-      allowedMethods: ['EMAIL', 'AUTHENTICATOR_APP'],
+      allowedMethods: ['EMAIL', 'AUTHENTICATOR_APP', 'PASSKEY'],
       frequency: 'TRUSTED_DEVICE',
       trustedDeviceDays: 90,
       maxAttempts: 5,

@@ -117,5 +117,27 @@ describe('misspelt variables', () => {
     expect([...read].filter((name) => !(KNOWN_VARIABLES as readonly string[]).includes(name))).toEqual([]);
     expect(KNOWN_VARIABLES.filter((name) => !read.has(name))).toEqual([]);
   });
-});
 
+  it('WebAuthn: localhost in development, nothing in production until WEBAUTHN_RP_ID, origins within the RP ID', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twofold-config-'));
+    expect(loadConfig({ PORT: '3100' }, { dataDir: dir }).webauthn).toEqual({ rpId: 'localhost', origins: ['http://localhost:3100'], rpName: 'Twofold' });
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'mysql://u:p@db:3306/twofold', APP_SECRET: secret };
+    expect(loadConfig(production).webauthn).toBeNull();
+    expect(loadConfig({ ...production, WEBAUTHN_RP_ID: 'cx.example.com', APP_NAME: 'CX' }).webauthn).toEqual({
+      rpId: 'cx.example.com',
+      origins: ['https://cx.example.com'],
+      rpName: 'CX',
+    });
+    const two = loadConfig({ ...production, WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://a.example.com, https://example.com:8443', WEBAUTHN_RP_NAME: 'Acme' });
+    expect(two.webauthn).toEqual({ rpId: 'example.com', origins: ['https://a.example.com', 'https://example.com:8443'], rpName: 'Acme' });
+    for (const [name, value] of [
+      ['WEBAUTHN_RP_ID', '10.0.0.1'],
+      ['WEBAUTHN_RP_ID', 'https://example.com'],
+      ['WEBAUTHN_ORIGINS', 'https://evil.test'],
+      ['WEBAUTHN_ORIGINS', 'http://example.com'],
+      ['WEBAUTHN_ORIGINS', 'https://notexample.com'],
+    ]) {
+      expect(() => loadConfig({ ...production, WEBAUTHN_RP_ID: 'example.com', [name]: value }), value).toThrow(new RegExp(name));
+    }
+  });
+});

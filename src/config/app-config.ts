@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { HostAllowList } from '../common/net/hosts';
 import { passwordProblem } from '../modules/users/password-rules';
 import { distance } from 'fastest-levenshtein';
+import { WebAuthnConfig, webauthnConfig } from './webauthn-config';
+
+export type { WebAuthnConfig } from './webauthn-config';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -49,6 +52,9 @@ export const KNOWN_VARIABLES = [
   'METRICS_PORT',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'SHUTDOWN_DELAY_SECONDS',
+  'WEBAUTHN_RP_ID',
+  'WEBAUTHN_ORIGINS',
+  'WEBAUTHN_RP_NAME',
 ] as const;
 
 /** A setting that is missing or malformed; the message names the variable. */
@@ -103,6 +109,8 @@ export class AppConfig {
   readonly otlpEndpoint: string | null;
   /** On SIGTERM, answer readiness 503 and keep serving this long before closing (lets load balancers notice). */
   readonly shutdownDelaySeconds: number;
+  /** Passkeys' relying party; null (production without WEBAUTHN_RP_ID): PASSKEY is not available. */
+  readonly webauthn: WebAuthnConfig | null;
   /** Variables that look like a misspelt known one (DATABSE_URL): logged as warnings at start. */
   readonly warnings: string[];
 
@@ -258,9 +266,17 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     problems.push('OTEL_EXPORTER_OTLP_ENDPOINT must look like http://collector:4318');
   }
 
+  const port = int('PORT', 3000, 0, 65535);
+  const appName = read('APP_NAME') ?? 'Twofold';
+  const webauthn = webauthnConfig(
+    { rpId: read('WEBAUTHN_RP_ID'), origins: read('WEBAUTHN_ORIGINS'), rpName: read('WEBAUTHN_RP_NAME') },
+    { production, port, appName },
+    problems,
+  );
+
   const config = {
     production,
-    port: int('PORT', 3000, 0, 65535),
+    port,
     host: read('HOST') ?? (production ? '0.0.0.0' : '127.0.0.1'),
     dataDir,
     database,
@@ -271,7 +287,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     smtpAllowedHosts,
     mailFrom,
     devMailbox: !production,
-    appName: read('APP_NAME') ?? 'Twofold',
+    appName,
     trustProxy: int('TRUST_PROXY', 0, 0, 10),
     logLevel: logLevel as LogLevel,
     rateLimits: bool('RATE_LIMITS', true, 'on', 'off'),
@@ -288,6 +304,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     metricsPort,
     otlpEndpoint,
     shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    webauthn,
     warnings: misspeltVariables(env),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -17,9 +17,11 @@ import { TrustedDeviceEntity } from '../modules/trusted-devices/entities/trusted
 import { UserEntity } from '../modules/users/entities/user.entity';
 import { RetiredDeviceTokenEntity } from '../modules/trusted-devices/entities/retired-device-token.entity';
 import { HashingKeyEntity } from '../common/security/key-ring/hashing-key.entity';
+import { PasskeyEntity } from '../modules/methods/passkey/entities/passkey.entity';
+import { WebAuthnChallengeEntity } from '../modules/methods/passkey/entities/webauthn-challenge.entity';
 
 /**
  * Every entity, listed once: the app, the migration CLI (ormconfig.ts) and
  * the schema-drift test all read this list.
  */
-export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity, RetiredDeviceTokenEntity, HashingKeyEntity];
+export const ALL_ENTITIES = [UserEntity, SessionEntity, LoginThrottleEntity, SecurityEventEntity, TwoFactorPolicyEntity, TrustedDeviceEntity, SmtpSettingsEntity, MailOutboxEntity, TwoFactorAttemptsEntity, TwoFactorChallengeEntity, TwoFactorCodeSendsEntity, UserMethodEntity, EmailCodeEntity, AuthenticatorSecretEntity, BackupCodeEntity, AdminBackupCodeEntity, PendingEnrollmentEntity, RetiredDeviceTokenEntity, HashingKeyEntity, PasskeyEntity, WebAuthnChallengeEntity];

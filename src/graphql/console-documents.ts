@@ -18,6 +18,7 @@ export const CONSOLE_DOCUMENTS = {
   resendTwoFactorCode: `mutation ConsoleResendTwoFactorCode { resendTwoFactorCode { ${CHALLENGE} } }`,
   cancelSignIn: `mutation ConsoleCancelSignIn { cancelSignIn }`,
   signOut: `mutation ConsoleSignOut { signOut }`,
+  passkeyOptions: `query ConsolePasskeyOptions { currentSession { challenge { passkeyOptions } } }`,
   currentSession: `query ConsoleCurrentSession { currentSession { stage expiresAt challenge { ${CHALLENGE} } } }`,
   me: `query ConsoleMe { me { ${USER} } }`,
   startEmailEnrollment: `mutation ConsoleStartEmailEnrollment { startEmailEnrollment { ${EMAIL_ENROLLMENT} } }`,

@@ -68,7 +68,8 @@ export async function startTestApp(options: StartOptions = {}): Promise<TestApp>
   let url = '';
   const boot = async () => {
     app = await createApp(config, { clock, schemaFile: true, imports: options.imports, logStream: options.logStream });
-    await app.listen(0, '127.0.0.1');
+    // A free port, unless the test chose one (a passkey origin names it: WEBAUTHN_ORIGINS=http://localhost:PORT).
+    await app.listen(options.env?.PORT ? config.port : 0, '127.0.0.1');
     url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
   };
   await boot();

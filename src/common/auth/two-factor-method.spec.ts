@@ -5,7 +5,7 @@ describe('registerTwoFactorMethodName', () => {
   it("adds an integrator's method to the enum, once", () => {
     registerTwoFactorMethodName('PUSH_TEST', 'A push notification.');
     registerTwoFactorMethodName('PUSH_TEST');
-    expect(Object.values(TwoFactorMethod)).toEqual(['EMAIL', 'AUTHENTICATOR_APP', 'BACKUP_CODE', 'PUSH_TEST']);
+    expect(Object.values(TwoFactorMethod)).toEqual(['EMAIL', 'AUTHENTICATOR_APP', 'BACKUP_CODE', 'PASSKEY', 'PUSH_TEST']);
   });
 
   it("refuses the contract's names and names that are not enum values", () => {

@@ -5,6 +5,7 @@ export enum TwoFactorMethod {
   EMAIL = 'EMAIL',
   AUTHENTICATOR_APP = 'AUTHENTICATOR_APP',
   BACKUP_CODE = 'BACKUP_CODE',
+  PASSKEY = 'PASSKEY',
 }
 
 /** Kept by reference: the schema reads it (and the enum object) when the app starts. */
@@ -15,6 +16,7 @@ const VALUES_MAP: Record<string, { description?: string }> = {
     description:
       "One of the user's ten single-use backup codes, or an admin-issued one: ten characters from an unambiguous alphabet, shown as xxxxx-xxxxx, accepted in any case, with or without the dash and spaces.",
   },
+  PASSKEY: { description: 'A passkey or security key (WebAuthn): verifyTwoFactor takes the AuthenticationResponseJSON in `credential` instead of a code.' },
 };
 
 registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', valuesMap: VALUES_MAP });
@@ -30,8 +32,8 @@ export const VERIFY_CODE_DESCRIPTION =
  * TwoFactorMethod, so clients can name it in verifyTwoFactor, policies and
  * TwoFactorStatus. Call it at import time of the module that provides the
  * method's handler, before the application is created: the schema is built
- * at start from the enum as it is then. The contract's three values cannot
- * be changed.
+ * at start from the enum as it is then. The contract's values cannot be
+ * changed.
  */
 export function registerTwoFactorMethodName(name: string, description?: string): void {
   if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(name)) {

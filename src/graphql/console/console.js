@@ -28,19 +28,46 @@
   /**
    * How the panel answers each second-factor method the challenge offers.
    * `code`: a text field, sent with verifyTwoFactor(method, code).
-   * PASSKEY plugs in here when the API has it: an entry with
-   * `verify(session, remember)` that asks the server for the request options,
-   * calls navigator.credentials.get (PublicKeyCredential.parseRequestOptionsFromJSON),
-   * and sends credential.toJSON() with verifyTwoFactor(method: PASSKEY, credential),
-   * returning the AuthPayload. Methods with no entry are listed as not
-   * supported in this console.
+   * `verify(session, remember)`: answers without a code and returns the
+   * AuthPayload (PASSKEY: reads the pending sign-in's passkeyOptions, calls
+   * navigator.credentials.get with PublicKeyCredential.parseRequestOptionsFromJSON,
+   * and sends credential.toJSON() with verifyTwoFactor(method: PASSKEY, credential)).
+   * Methods with no entry are listed as not supported in this console.
    */
   const SECOND_FACTORS = {
     EMAIL: { label: 'Code sent by email', code: true, placeholder: '6 digits', numeric: true },
     AUTHENTICATOR_APP: { label: 'Authenticator app', code: true, placeholder: '6 digits', numeric: true },
     BACKUP_CODE: { label: 'Backup code', code: true, placeholder: 'xxxxx-xxxxx', numeric: false },
-    // PASSKEY: { label: 'Passkey', verify: (session, remember) => … },
+    PASSKEY: { label: 'Passkey or security key', verify: verifyWithPasskey },
   };
+
+  /** The browser's own refusal of a passkey request, as an error the panel shows. */
+  function browserRefusal(error) {
+    const cancelled = error && error.name === 'NotAllowedError';
+    return new ApiError({
+      message: cancelled ? 'The passkey request was cancelled or timed out. Try again, or choose another method.' : 'This browser could not use a passkey here.',
+      extensions: { code: 'PASSKEY_REFUSED_BY_BROWSER' },
+    });
+  }
+
+  /** PASSKEY: fresh options (each answers once), the browser's ceremony, then verifyTwoFactor with the credential. */
+  async function verifyWithPasskey(session, remember) {
+    if (!window.PublicKeyCredential || typeof PublicKeyCredential.parseRequestOptionsFromJSON !== 'function') {
+      throw new ApiError({ message: 'This browser cannot use passkeys (or the page is not on a secure origin).', extensions: { code: 'METHOD_NOT_AVAILABLE' } });
+    }
+    const { currentSession } = await call(DOCS.passkeyOptions, {}, session.token);
+    const options = currentSession.challenge && currentSession.challenge.passkeyOptions;
+    if (!options) throw new ApiError({ message: 'This sign-in offers no passkey.', extensions: { code: 'METHOD_NOT_AVAILABLE' } });
+    let credential;
+    try {
+      credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+    } catch (error) {
+      throw browserRefusal(error);
+    }
+    const input = { method: 'PASSKEY', credential: credential.toJSON(), rememberDevice: remember };
+    const { verifyTwoFactor } = await call(DOCS.verifyTwoFactor, { input }, session.token);
+    return verifyTwoFactor;
+  }
 
   // ---------------------------------------------------------------- session store
 

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../common/errors/error-code';
 import { ClientInfo } from '../../common/http/request-context';
 import { describeError } from '../../common/errors/describe-error';
 import { Principal } from '../../common/auth/principal';
-import { PasswordChanged } from '../events/domain-events';
+import { EventDetails, PasswordChanged } from '../events/domain-events';
 import { EventBus } from '../events/event-bus';
 import { SecurityEventType } from '../security-events/security-event-type';
 import { SecurityEventsService } from '../security-events/security-events.service';
@@ -14,8 +14,16 @@ import { UsersService } from '../users/users.service';
 import { LoginThrottleService } from './login-throttle.service';
 import { AuthPayloadModel } from './models/auth-payload.model';
 import { PasswordConfirmation } from './password-confirmation.service';
+import { SessionIssuer } from './session-issuer.service';
 import { SessionsService } from './sessions.service';
 import { SignInContext } from './sign-in-flow';
+
+/**
+ * What a passwordless proof (a passkey assertion) established: the user it
+ * proved, or nothing (with the user when the proof named one, for the audit
+ * log only).
+ */
+export type PasswordlessProof = { user: UserEntity } | { user: null; userId: string | null };
 
 /** A client the user fully signed in from within this many days is "known" to the sign-in throttle. */
 const KNOWN_CLIENT_DAYS = 90;
@@ -31,6 +39,7 @@ export class AuthService {
     private readonly passwords: PasswordConfirmation,
     private readonly auditLog: SecurityEventsService,
     private readonly events: EventBus,
+    private readonly issuer: SessionIssuer,
   ) {}
 
   /**
@@ -73,6 +82,39 @@ export class AuthService {
     ]);
     return payload;
   }
+
+  /**
+   * A sign-in proven without a password, for any method that can (a
+   * passkey): the try is counted by the sign-in throttle on the client's
+   * address before `prove` runs (RATE_LIMITED while it waits), and every
+   * failed proof gets the same INVALID_CREDENTIALS, so nothing is revealed.
+   * `prove` may throw its own refusal once the proof is valid (a lockout).
+   * A proof stands for both factors: the session opens AUTHENTICATED, with
+   * SIGN_IN_SUCCEEDED carrying `details` (how).
+   */
+  async signInWithoutPassword(client: ClientInfo, prove: () => Promise<PasswordlessProof>, details: EventDetails): Promise<AuthPayloadModel> {
+    const claim = await this.throttle.claimAddress(client.ip).catch(async (error: unknown) => {
+      if (error instanceof DomainException && error.code === ErrorCode.RATE_LIMITED) {
+        await this.events.publish({ type: SecurityEventType.SIGN_IN_THROTTLED, userId: null, client, details: { ...error.details, ...details } });
+      }
+      throw error;
+    });
+    const proof = await prove();
+    if (!proof.user) {
+      await this.events.publish({ type: SecurityEventType.SIGN_IN_FAILED, userId: proof.userId, client, details });
+      throw new DomainException(ErrorCode.INVALID_CREDENTIALS, 'This sign-in could not be verified.');
+    }
+    this.refuseDisabledAccount(proof.user);
+    await this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describeError(error)}`));
+    return this.issuer.authenticated(proof.user, client, details);
+  }
+
+  /**
+   * Hook for the admin issue's `disabled` flag: a disabled user gets
+   * ACCOUNT_DISABLED, and only after a valid proof (a guesser learns
+   * nothing). Nothing to refuse until users can be disabled.
+   */
+  private refuseDisabledAccount(_user: UserEntity): void {}
 
   async signOut(sessionId: string, userId: string, client: ClientInfo): Promise<boolean> {
     const ended = await this.sessions.revoke(sessionId);

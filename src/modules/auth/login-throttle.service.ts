@@ -52,8 +52,8 @@ function delayForCount(scope: Scope, count: number): number {
 
 /** The keys one password check was counted against. */
 export interface ThrottleClaim {
-  /** The account's key, or (known client during the account's delay) the account-and-address key. */
-  account: string;
+  /** The account's key, or (known client during the account's delay) the account-and-address key; null when the sign-in names no account (a passkey). */
+  account: string | null;
   ip: string | null;
 }
 
@@ -99,6 +99,16 @@ export class LoginThrottleService {
   }
 
   /**
+   * A sign-in that names no account before it is proven (a passkey finds
+   * its user by the credential): its try counts on the client's address only.
+   */
+  async claimAddress(ip: string | null): Promise<ThrottleClaim> {
+    const ipKey = ip ? `ip:${ip.slice(0, 64)}` : null;
+    if (ipKey) await this.countTry('ip', ipKey);
+    return { account: null, ip: ipKey };
+  }
+
+  /**
    * The password was right: the key it was counted on starts again (the row
    * stays, so the next sign-in is one UPDATE; a known client's success
    * leaves the account-wide count to the guesser); the IP gets this try
@@ -106,7 +116,7 @@ export class LoginThrottleService {
    */
   async succeeded(claim: ThrottleClaim): Promise<void> {
     await Promise.all([
-      this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null }),
+      claim.account && this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null }),
       claim.ip && conditionalUpdate(this.throttles, { set: { failures: () => 'failures - 1' }, where: 'throttleKey = :key AND failures > 0', parameters: { key: claim.ip } }),
     ]);
   }

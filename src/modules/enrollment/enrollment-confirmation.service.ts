@@ -65,7 +65,7 @@ export class EnrollmentConfirmation {
     const now = this.clock.now();
     if (row.expiresAt <= now) throw new DomainException(ErrorCode.CODE_EXPIRED, 'This setup has expired. Start it again.');
 
-    const request = { userId, enrollmentId: row.id, state: row.state, code, credential, now };
+    const request = { userId, enrollmentId: row.id, sessionId: principal.sessionId, state: row.state, code, credential, now };
     const { backupCodes } = await this.gate.check({
       userId,
       policy,

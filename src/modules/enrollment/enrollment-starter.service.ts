@@ -68,7 +68,7 @@ export class EnrollmentStarter {
     }
 
     const id = randomUUID();
-    const state = await enrollment.begin({ userId, email, enrollmentId: id, input, now, policy });
+    const state = await enrollment.begin({ userId, email, enrollmentId: id, sessionId: principal.sessionId, input, now, policy });
     const created = await this.pending.replace({ id, userId, method, state, createdAt: now, expiresAt: addMinutes(now, enrollment.lifetimeMinutes(policy)) });
     if (existing) await handler.cancel?.({ userId, challengeId: existing.id });
     if (!handler.deliver) return view(created, null);

@@ -24,7 +24,7 @@ registerTwoFactorMethodName(SECOND);
 
 describe('TwoFactorStatusService', () => {
   it('nothing enabled', async () => {
-    expect(await service([], 0, {}).getStatus('u')).toEqual({ enabled: false, methods: [], preferredMethod: null, backupCodesRemaining: 0 });
+    expect(await service([], 0, {}).getStatus('u')).toEqual({ userId: 'u', enabled: false, methods: [], preferredMethod: null, backupCodesRemaining: 0 });
   });
 
   it('lists primary methods in enum order, skips uninstalled ones, names the preferred', async () => {
@@ -34,7 +34,7 @@ describe('TwoFactorStatusService', () => {
       { method: FIRST, enabledAt: new Date(at.getTime() + 1), preferred: true },
     ];
     const status = await service(rows, 7, { [FIRST]: true, [SECOND]: true }).getStatus('u');
-    expect(status).toEqual({ enabled: true, methods: [FIRST, SECOND], preferredMethod: FIRST, backupCodesRemaining: 7 });
+    expect(status).toEqual({ userId: 'u', enabled: true, methods: [FIRST, SECOND], preferredMethod: FIRST, backupCodesRemaining: 7 });
   });
 
   it('falls back to the first method when the preferred one is not installed', async () => {

@@ -6,6 +6,8 @@ import { UserMethodsService } from '../methods/user-methods/user-methods.service
 
 /** A user's 2FA at a glance (User.twoFactor, the challenge's choice of method). */
 export interface TwoFactorStatus {
+  /** Not a GraphQL field: lets a method's field resolver (e.g. TwoFactorStatus.passkeys) find the user. */
+  userId: string;
   /** True when at least one primary method is enabled. */
   enabled: boolean;
   /** Enabled primary methods (built-in and integrators'), in the enum's order. */
@@ -27,7 +29,7 @@ export class TwoFactorStatusService {
   /** One indexed read plus the backup-code count. */
   async getStatus(userId: string): Promise<TwoFactorStatus> {
     const [{ methods, preferredMethod }, backupCodesRemaining] = await Promise.all([this.enabledMethods(userId), this.backupCodes.remaining(userId)]);
-    return { enabled: methods.length > 0, methods, preferredMethod, backupCodesRemaining };
+    return { userId, enabled: methods.length > 0, methods, preferredMethod, backupCodesRemaining };
   }
 
   /**

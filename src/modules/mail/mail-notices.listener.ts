@@ -18,6 +18,8 @@ export const NOTICE_TEMPLATES: Readonly<Record<string, MailTemplateName>> = {
   [SecurityEventType.TRUSTED_DEVICE_ADDED]: 'notice-trusted-device-added',
   [SecurityEventType.TRUSTED_DEVICE_REUSED]: 'notice-trusted-device-reused',
   [SecurityEventType.TWO_FACTOR_RESET]: 'notice-two-factor-reset',
+  [SecurityEventType.PASSKEY_ADDED]: 'notice-passkey-added',
+  [SecurityEventType.PASSKEY_REMOVED]: 'notice-passkey-removed',
 };
 
 /** 2026-11-22 03:00 UTC */
@@ -86,6 +88,10 @@ export class MailNoticesListener {
       case SecurityEventType.TRUSTED_DEVICE_ADDED:
       case SecurityEventType.TRUSTED_DEVICE_REUSED:
         context.device = text('device', 'label');
+        break;
+      case SecurityEventType.PASSKEY_ADDED:
+      case SecurityEventType.PASSKEY_REMOVED:
+        context.passkeyName = text('name');
         break;
       default:
         break;

@@ -113,6 +113,8 @@ export interface EnrollmentBeginRequest {
   email: string;
   /** The pending enrollment's id: binds what deliver() sends. */
   enrollmentId: string;
+  /** The session that starts it: a method may bind what it issues (a WebAuthn challenge) to it. */
+  sessionId: string;
   /** The method's own input (e.g. { phone }), as its resolver passed it. */
   input: unknown;
   now: Date;
@@ -122,6 +124,8 @@ export interface EnrollmentBeginRequest {
 export interface EnrollmentCheckRequest {
   userId: string;
   enrollmentId: string;
+  /** The session that answers (see EnrollmentBeginRequest.sessionId). */
+  sessionId: string;
   state: EnrollmentState;
   /** Normalised by normalizeCode (code methods). */
   code: string | null;

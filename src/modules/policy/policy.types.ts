@@ -23,7 +23,7 @@ registerEnumType(TwoFactorFrequency, {
 /** The deployment's one 2FA policy, as every service reads it. */
 export interface TwoFactorPolicy {
   requirement: TwoFactorRequirement;
-  /** Which of EMAIL and AUTHENTICATOR_APP (or an integrator's method) users may enable. */
+  /** Which primary methods (EMAIL, AUTHENTICATOR_APP, PASSKEY, an integrator's) users may enable. */
   allowedMethods: string[];
   frequency: TwoFactorFrequency;
   trustedDeviceDays: number;
@@ -36,13 +36,15 @@ export interface TwoFactorPolicy {
   adminBackupCodeTtlMinutes: number;
   /** How long after entering the password or a second factor a session may add a method without the password again. */
   reauthenticationMinutes: number;
+  /** Whether a passwordless passkey may sign in without the password (signInWithPasskey). */
+  allowPasskeySignIn: boolean;
   updatedAt: Date;
 }
 
 /** CloudCX/CloudFon defaults: "Don't ask again for 90 days", five attempts, warnings from the third. */
 export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
   requirement: TwoFactorRequirement.OPTIONAL,
-  allowedMethods: [TwoFactorMethod.EMAIL, TwoFactorMethod.AUTHENTICATOR_APP],
+  allowedMethods: [TwoFactorMethod.EMAIL, TwoFactorMethod.AUTHENTICATOR_APP, TwoFactorMethod.PASSKEY],
   frequency: TwoFactorFrequency.TRUSTED_DEVICE,
   trustedDeviceDays: 90,
   maxAttempts: 5,
@@ -53,4 +55,5 @@ export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
   resendCooldownSeconds: 60,
   adminBackupCodeTtlMinutes: 30,
   reauthenticationMinutes: 15,
+  allowPasskeySignIn: true,
 };

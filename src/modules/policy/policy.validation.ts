@@ -49,7 +49,7 @@ export const POLICY_BOUNDS: Record<PolicyNumberField, { min: number; max: number
 };
 
 export const ALLOWED_METHODS_DESCRIPTION =
-  'Which of EMAIL and AUTHENTICATOR_APP users may enable: at least one, no duplicates. BACKUP_CODE is always accepted and need not be listed; it cannot stand alone.';
+  'Which of EMAIL, AUTHENTICATOR_APP and PASSKEY (or an installed method of an integrator) users may enable: at least one, no duplicates. BACKUP_CODE is always accepted and need not be listed; it cannot stand alone.';
 
 /** What an admin may change; absent or null leaves the field as it is. */
 export interface PolicyChanges {
@@ -65,6 +65,7 @@ export interface PolicyChanges {
   resendCooldownSeconds?: number | null;
   adminBackupCodeTtlMinutes?: number | null;
   reauthenticationMinutes?: number | null;
+  allowPasskeySignIn?: boolean | null;
 }
 
 export type PolicyValues = Omit<TwoFactorPolicy, 'updatedAt'>;
@@ -96,6 +97,10 @@ export function mergePolicy(current: PolicyValues, changes: PolicyChanges): Poli
     next.frequency = changes.frequency;
   }
   if (given(changes.allowedMethods)) next.allowedMethods = normalizeAllowedMethods(changes.allowedMethods);
+  if (given(changes.allowPasskeySignIn)) {
+    if (typeof changes.allowPasskeySignIn !== 'boolean') throw DomainException.badInput('allowPasskeySignIn', 'allowPasskeySignIn must be true or false');
+    next.allowPasskeySignIn = changes.allowPasskeySignIn;
+  }
 
   for (const field of NUMBER_FIELDS) {
     const value = changes[field];
@@ -126,7 +131,7 @@ function normalizeAllowedMethods(methods: string[]): string[] {
   if (primary.length === 0) {
     throw DomainException.badInput(
       'allowedMethods',
-      'allowedMethods must list EMAIL or AUTHENTICATOR_APP: backup codes are a fallback and cannot be the only method',
+      'allowedMethods must list a method such as EMAIL, AUTHENTICATOR_APP or PASSKEY: backup codes are a fallback and cannot be the only method',
     );
   }
   // Kept in the contract's order, so that the stored list does not depend on how the admin typed it.

@@ -7,6 +7,7 @@ import { AdminBackupCodeEntity } from '../backup-codes/entities/admin-backup-cod
 import { TwoFactorChallengeEntity } from '../challenge/entities/two-factor-challenge.entity';
 import { PendingEnrollmentEntity } from '../enrollment/entities/pending-enrollment.entity';
 import { EmailCodeEntity } from '../methods/email/email-code.entity';
+import { WebAuthnChallengeEntity } from '../methods/passkey/entities/webauthn-challenge.entity';
 import { SecurityEventEntity } from '../security-events/entities/security-event.entity';
 import { RetiredDeviceTokenEntity } from '../trusted-devices/entities/retired-device-token.entity';
 import { TrustedDeviceEntity } from '../trusted-devices/entities/trusted-device.entity';
@@ -35,6 +36,8 @@ export const RETENTION_RULES: RetentionRule[] = [
   { entity: SessionEntity, where: expiredBefore },
   { entity: TwoFactorChallengeEntity, where: expiredBefore },
   { entity: EmailCodeEntity, where: expiredBefore },
+  // Answered ones are deleted as they are answered; these were never answered.
+  { entity: WebAuthnChallengeEntity, where: expiredBefore },
   { entity: PendingEnrollmentEntity, where: expiredBefore },
   { entity: AdminBackupCodeEntity, where: expiredBefore },
   { entity: TrustedDeviceEntity, where: expiredBefore },

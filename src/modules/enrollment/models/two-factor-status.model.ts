@@ -3,6 +3,9 @@ import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 
 @ObjectType('TwoFactorStatus')
 export class TwoFactorStatusModel {
+  /** Not a GraphQL field: lets a method's field resolver (e.g. passkeys) find the user. */
+  userId: string;
+
   @Field({ description: 'True when at least one method other than BACKUP_CODE is enabled.' })
   enabled: boolean;
 

@@ -14,6 +14,7 @@ const METHOD_LABELS: Record<string, string> = {
   EMAIL: 'email codes',
   AUTHENTICATOR_APP: 'an authenticator app',
   BACKUP_CODE: 'backup codes',
+  PASSKEY: 'a passkey',
 };
 
 /** A private handlebars environment: helpers registered here touch nobody else's. */

@@ -193,4 +193,20 @@ export const MAIL_TEMPLATES: Record<MailTemplateName, MailTemplateSource> = {
       TEXT_WHEN +
       TEXT_NOT_YOU,
   },
+  'notice-passkey-added': {
+    subject: '{{appName}}: a passkey was added',
+    html:
+      '<p>A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was added to your account: it can now be used to sign in.</p>' +
+      HTML_WHEN +
+      '<p>If this was not you, remove it from your profile, change your password and tell your administrator.</p>',
+    text:
+      'A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was added to your account: it can now be used to sign in.\n\n' +
+      TEXT_WHEN +
+      'If this was not you, remove it from your profile, change your password and tell your administrator.',
+  },
+  'notice-passkey-removed': {
+    subject: '{{appName}}: a passkey was removed',
+    html: '<p>A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was removed from your account: it no longer signs in.</p>' + HTML_WHEN + HTML_NOT_YOU,
+    text: 'A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was removed from your account: it no longer signs in.\n\n' + TEXT_WHEN + TEXT_NOT_YOU,
+  },
 };

@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
-import { IsArray, IsEnum, IsInt, IsOptional } from 'class-validator';
+import { IsArray, IsBoolean, IsEnum, IsInt, IsOptional } from 'class-validator';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 import { TwoFactorFrequency, TwoFactorRequirement } from '../policy.types';
 import { ALLOWED_METHODS_DESCRIPTION, POLICY_BOUNDS, PolicyChanges } from '../policy.validation';
@@ -70,4 +70,9 @@ export class UpdateTwoFactorPolicyInput implements PolicyChanges {
   @IsOptional()
   @IsInt()
   reauthenticationMinutes?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Whether a passwordless passkey may sign in without the password (signInWithPasskey).' })
+  @IsOptional()
+  @IsBoolean()
+  allowPasskeySignIn?: boolean | null;
 }

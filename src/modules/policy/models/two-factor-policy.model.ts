@@ -7,7 +7,7 @@ export class TwoFactorPolicyModel {
   @Field(() => TwoFactorRequirement)
   requirement: TwoFactorRequirement;
 
-  @Field(() => [TwoFactorMethod], { description: 'Which of EMAIL and AUTHENTICATOR_APP users may enable; BACKUP_CODE is always accepted.' })
+  @Field(() => [TwoFactorMethod], { description: 'Which methods users may enable (default EMAIL, AUTHENTICATOR_APP and PASSKEY); BACKUP_CODE is always accepted.' })
   allowedMethods: string[];
 
   @Field(() => TwoFactorFrequency)
@@ -42,6 +42,9 @@ export class TwoFactorPolicyModel {
       'How long after entering the password or a second factor a session may add a method without the password again (default 15), 1-1440.',
   })
   reauthenticationMinutes: number;
+
+  @Field({ description: 'Whether a passwordless passkey may sign in without the password (default true).' })
+  allowPasskeySignIn: boolean;
 
   @Field()
   updatedAt: Date;
