@@ -28,6 +28,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { BackupCodesModule } from './modules/backup-codes/backup-codes.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module';
+import { EnrollmentRemindersModule } from './modules/enrollment-reminders/enrollment-reminders.module';
 import { MailModule } from './modules/mail/mail.module';
 import { AuthenticatorMethodModule } from './modules/methods/authenticator/authenticator-method.module';
 import { EmailMethodModule } from './modules/methods/email/email-method.module';
@@ -36,6 +37,7 @@ import { PolicyModule } from './modules/policy/policy.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
+import { UserAdminModule } from './modules/user-admin/user-admin.module';
 import { UsersModule } from './modules/users/users.module';
 import { MetricsModule } from './observability/metrics.module';
 import type { Tracing } from './observability/tracing';
@@ -91,6 +93,8 @@ function featureModules(options: TwofoldModuleOptions): NonNullable<ModuleMetada
     BackupCodesModule,
     TrustedDevicesModule,
     PolicyAdminModule,
+    UserAdminModule,
+    EnrollmentRemindersModule,
     RetentionModule,
     ...(options.imports ?? []),
   ];

@@ -10,7 +10,9 @@ export type MailTemplateName =
   | 'notice-account-locked'
   | 'notice-trusted-device-added'
   | 'notice-trusted-device-reused'
-  | 'notice-two-factor-reset';
+  | 'notice-two-factor-reset'
+  | 'enrollment-reminder'
+  | 'enrollment-last-reminder';
 
 /** Values for a template. Sealed while queued; never logged outside the development mailbox. */
 export type MailContext = Record<string, string | number | boolean | null>;
@@ -23,6 +25,7 @@ export type MailContext = Record<string, string | number | boolean | null>;
  * - notice-account-locked: lockoutMinutes, occurredAt
  * - notice-trusted-device-added, notice-trusted-device-reused: device (e.g. 'Chrome on Windows'), occurredAt (never a token)
  * - notice-backup-codes-regenerated, notice-two-factor-reset: occurredAt
+ * - enrollment-reminder, enrollment-last-reminder: dueAt (REQUIRED, e.g. '2026-12-06 03:00 UTC'), daysLeft
  */
 export interface OutgoingMail {
   to: string;

@@ -36,6 +36,8 @@ export interface TwoFactorPolicy {
   adminBackupCodeTtlMinutes: number;
   /** How long after entering the password or a second factor a session may add a method without the password again. */
   reauthenticationMinutes: number;
+  /** Days a user whom the requirement newly covers may still sign in without a method (0: enroll at the next sign-in). */
+  enrollmentGraceDays: number;
   updatedAt: Date;
 }
 
@@ -53,4 +55,5 @@ export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
   resendCooldownSeconds: 60,
   adminBackupCodeTtlMinutes: 30,
   reauthenticationMinutes: 15,
+  enrollmentGraceDays: 0,
 };

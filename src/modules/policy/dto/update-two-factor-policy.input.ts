@@ -70,4 +70,9 @@ export class UpdateTwoFactorPolicyInput implements PolicyChanges {
   @IsOptional()
   @IsInt()
   reauthenticationMinutes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: POLICY_BOUNDS.enrollmentGraceDays.description })
+  @IsOptional()
+  @IsInt()
+  enrollmentGraceDays?: number | null;
 }

@@ -43,6 +43,11 @@ export class TwoFactorPolicyModel {
   })
   reauthenticationMinutes: number;
 
+  @Field(() => Int, {
+    description: 'Days a user whom the requirement newly covers may still sign in without a method (default 0: enroll at the next sign-in), 0-90.',
+  })
+  enrollmentGraceDays: number;
+
   @Field()
   updatedAt: Date;
 
