@@ -20,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { TwofoldExtension, TwofoldExtensions } from './extensions/twofold-extension';
 import { IdeModule, ideLandingPagePlugin } from './graphql/ide';
 import { JsonScalar } from './graphql/json.scalar';
+import { describeRootTypes } from './graphql/root-descriptions';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
@@ -119,6 +120,8 @@ export class TwofoldModule {
           driver: ApolloDriver,
           autoSchemaFile: options.schemaFile ?? (config.production ? true : 'schema.gql'),
           sortSchema: true,
+          transformSchema: describeRootTypes,
+          transformAutoSchemaFile: true,
           graphiql: false,
           introspection: config.graphqlIde,
           csrfPrevention: true,

@@ -6,7 +6,15 @@ export enum TwoFactorRequirement {
   REQUIRED_FOR_ADMINS = 'REQUIRED_FOR_ADMINS',
   REQUIRED_FOR_ALL = 'REQUIRED_FOR_ALL',
 }
-registerEnumType(TwoFactorRequirement, { name: 'TwoFactorRequirement' });
+registerEnumType(TwoFactorRequirement, {
+  name: 'TwoFactorRequirement',
+  description: 'Who must use two-factor authentication.',
+  valuesMap: {
+    OPTIONAL: { description: 'Nobody must; anyone may.' },
+    REQUIRED_FOR_ADMINS: { description: 'Every ADMIN must; others may.' },
+    REQUIRED_FOR_ALL: { description: 'Every user must.' },
+  },
+});
 
 export enum TwoFactorFrequency {
   EVERY_LOGIN = 'EVERY_LOGIN',
@@ -14,6 +22,7 @@ export enum TwoFactorFrequency {
 }
 registerEnumType(TwoFactorFrequency, {
   name: 'TwoFactorFrequency',
+  description: 'When a user with 2FA is asked for a second factor.',
   valuesMap: {
     EVERY_LOGIN: { description: 'Every sign-in asks for a second factor.' },
     TRUSTED_DEVICE: { description: 'A browser or device that the user chose to trust skips 2FA for trustedDeviceDays.' },

@@ -62,7 +62,7 @@ export class UsersResolver {
 export class UserPageResolver {
   constructor(private readonly directory: UserDirectory) {}
 
-  @ResolveField('totalCount', () => Int)
+  @ResolveField('totalCount', () => Int, { description: 'How many users match the filters, over all pages.' })
   totalCount(@Parent() page: UserPageModel): Promise<number> {
     return this.directory.count(page.filters);
   }

@@ -2,18 +2,18 @@ import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 import { TwoFactorFrequency, TwoFactorPolicy, TwoFactorRequirement } from '../policy.types';
 
-@ObjectType('TwoFactorPolicy')
+@ObjectType('TwoFactorPolicy', { description: 'The one 2FA policy of this deployment.' })
 export class TwoFactorPolicyModel {
-  @Field(() => TwoFactorRequirement)
+  @Field(() => TwoFactorRequirement, { description: 'Who must use 2FA (default OPTIONAL).' })
   requirement: TwoFactorRequirement;
 
   @Field(() => [TwoFactorMethod], { description: 'Which of EMAIL and AUTHENTICATOR_APP users may enable; BACKUP_CODE is always accepted.' })
   allowedMethods: string[];
 
-  @Field(() => TwoFactorFrequency)
+  @Field(() => TwoFactorFrequency, { description: 'When a second factor is asked (default TRUSTED_DEVICE).' })
   frequency: TwoFactorFrequency;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Days 'Don't ask again' trusts a device (default 90), 1-365." })
   trustedDeviceDays: number;
 
   @Field(() => Int, { description: 'Failed code entries allowed before ACCOUNT_LOCKED (default 5).' })
@@ -48,7 +48,7 @@ export class TwoFactorPolicyModel {
   })
   enrollmentGraceDays: number;
 
-  @Field()
+  @Field({ description: 'When an admin last changed it (the epoch while it is the defaults).' })
   updatedAt: Date;
 
   static from(policy: TwoFactorPolicy): TwoFactorPolicyModel {
