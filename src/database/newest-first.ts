@@ -27,6 +27,15 @@ export async function newestFirstKeys<T extends ObjectLiteral>(
   limit: number,
 ): Promise<PageKey[]> {
   if (ranges.length === 0) return [];
+  const [sql, parameters] = newestFirstStatement(ranges, limit);
+  const rows: Array<{ id: string | number; createdAt: unknown }> = await repository.query(sql, parameters);
+  const driver = repository.manager.connection.driver;
+  const createdAt = repository.metadata.findColumnWithPropertyName('createdAt')!;
+  return rows.map((row) => ({ id: row.id, createdAt: driver.prepareHydratedValue(row.createdAt, createdAt) as Date }));
+}
+
+/** The one statement newestFirstKeys runs (the index test EXPLAINs it). */
+export function newestFirstStatement<T extends ObjectLiteral>(ranges: Array<SelectQueryBuilder<T>>, limit: number): [string, unknown[]] {
   const parts = ranges.map((range) =>
     range
       .select('row.id', 'id')
@@ -40,13 +49,7 @@ export async function newestFirstKeys<T extends ObjectLiteral>(
     parts.length === 1
       ? parts[0][0]
       : `${parts.map(([part], i) => `SELECT * FROM (${part}) r${i}`).join(' UNION ALL ')} ORDER BY createdAt DESC, id DESC LIMIT ${Number(limit)}`;
-  const rows: Array<{ id: string | number; createdAt: unknown }> = await repository.query(
-    sql,
-    parts.flatMap(([, parameters]) => parameters),
-  );
-  const driver = repository.manager.connection.driver;
-  const createdAt = repository.metadata.findColumnWithPropertyName('createdAt')!;
-  return rows.map((row) => ({ id: row.id, createdAt: driver.prepareHydratedValue(row.createdAt, createdAt) as Date }));
+  return [sql, parts.flatMap(([, parameters]) => parameters)];
 }
 
 /**
