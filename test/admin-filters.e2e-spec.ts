@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminToken, createUser, errorCode, signIn, startTestApp, TestApp } from './support/app';
+import { adminToken, createUser, errorCode, GraphQLResponse, signIn, startTestApp, TestApp } from './support/app';
 import { oathtoolCode } from './support/totp';
 
 const PASSWORD = 'filters-password';
@@ -56,7 +56,7 @@ describe('the users filters and totalCount', () => {
     let after: string | null = null;
     let totalCount = -1;
     do {
-      const response = await t.gql(USERS, { ...variables, first: 2, after }, { token: admin });
+      const response: GraphQLResponse = await t.gql(USERS, { ...variables, first: 2, after }, { token: admin });
       expect(response.errors).toBeUndefined();
       items.push(...response.data.users.items);
       totalCount = response.data.users.totalCount;
@@ -132,7 +132,7 @@ describe('the securityEvents filters', () => {
     const items: Array<{ id: string; type: string; ip: string; createdAt: string }> = [];
     let after: string | null = null;
     do {
-      const response = await t.gql(EVENTS, { userId, ...variables, first: 3, after }, { token });
+      const response: GraphQLResponse = await t.gql(EVENTS, { userId, ...variables, first: 3, after }, { token });
       expect(response.errors).toBeUndefined();
       items.push(...response.data.securityEvents.items);
       after = response.data.securityEvents.nextCursor;
