@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [-- --only=1,2,4] [-- --no-scale] [-- --skip-build] [-- --keep] [-- --scrape-cost [--rounds=N]]
+// Scenarios: 1 baseline, 2 currentSession, 3 verifyTwoFactor, 4 signIn, 5 signIn + verify, 6 the large database,
+// 7 the admin's users page with filters (and totalCount), 8 the events page by type and date.
 //
 // Builds the server, starts it in production mode on a fresh MariaDB/MySQL
 // database with seeded users, drives it over HTTP with autocannon and prints
@@ -82,6 +84,28 @@ const GQL = {
       variables: { input: { method: 'AUTHENTICATOR_APP', code } },
     }),
 };
+/** Scenario 7: what an admin's users page asks, each filter combination in turn. */
+const USERS_PAGE = `query UsersPage($role: Role, $twoFactorEnabled: Boolean, $disabled: Boolean) {
+  users(role: $role, twoFactorEnabled: $twoFactorEnabled, disabled: $disabled, first: 50) {
+    totalCount nextCursor items { id email displayName role disabled lockedUntil lastSignInAt createdAt }
+  }
+}`;
+const USERS_FILTERS = [
+  { role: 'AGENT', disabled: false },
+  { twoFactorEnabled: false },
+  { role: 'ADMIN' },
+  { disabled: true, twoFactorEnabled: true },
+  { role: 'AGENT', twoFactorEnabled: false, disabled: false },
+];
+/** Scenario 8: the audit log by type over a date window (the seeded events span about 58 days). */
+const EVENTS_PAGE = `query EventsPage($types: [String!], $since: DateTime, $until: DateTime) {
+  securityEvents(types: $types, since: $since, until: $until, first: 50) { nextCursor items { id type userId ip createdAt } }
+}`;
+const eventsFilters = (now) => [
+  { types: ['SIGN_IN_FAILED'], since: new Date(now - 30 * 86_400_000).toISOString(), until: new Date(now - 86_400_000).toISOString() },
+  { types: ['SIGN_IN_FAILED', 'TWO_FACTOR_FAILED'], since: new Date(now - 7 * 86_400_000).toISOString() },
+  { types: ['SIGNED_OUT', 'SIGN_IN_SUCCEEDED', 'TWO_FACTOR_FAILED'], since: new Date(now - 50 * 86_400_000).toISOString(), until: new Date(now - 20 * 86_400_000).toISOString() },
+];
 const bearer = (token) => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` });
 /**
  * Sign-ins come from many client addresses, as in real life (the server
@@ -122,13 +146,15 @@ async function main() {
       log('the authenticator-app method is not in this build: scenarios 3 and 5 are skipped');
     }
     const tokens = await seeder.openSessions(plain.slice(0, P.authTokens));
+    const [benchAdmin] = await seeder.createUsers('admin', 1, { role: 'ADMIN' });
+    const [adminToken] = await seeder.openSessions([benchAdmin]);
     log(`seeded ${plain.length + verifyUsers.length + flowUsers.length} users, ${tokens.length} sessions`);
 
     // Metrics on, as in production (the image sets METRICS_PORT).
     server = await startServer({ ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info', METRICS_PORT: String(await freePort()) }, join(outDir, `server-${stamp}.log`));
     log(`server up at ${server.url} (pid ${server.pid}, log var/bench/server-${stamp}.log)`);
 
-    const ctx = { db, server, seeder, plain, tokens, verifyUsers, flowUsers, lastTotpUse: 0 };
+    const ctx = { db, server, seeder, plain, tokens, adminToken, verifyUsers, flowUsers, lastTotpUse: 0 };
     results.phases.small = await runPhase('small', ctx);
     if (args['scrape-cost']) results.scrapeCost = await scrapeCost(ctx);
     results.statements = await countStatements(ctx);
@@ -253,6 +279,43 @@ async function runPhase(phase, ctx) {
     out.flow.usersNeeded = Math.ceil(out.flow.flowsPerSecond * 30);
     if (next > users.length) log(`  warning: ${next} flows for ${users.length} users: some users signed in twice within a step`);
     ctx.lastTotpUse = Date.now();
+  }
+
+  // A handful of admins at once, not a crowd: 4 connections (or fewer if asked).
+  const adminConnections = Math.min(4, connections);
+  if (wants(7)) {
+    log(`7 admin users page with filters (50 a page, totalCount), a filter combination per request in turn, ${adminConnections} connections`);
+    let next = 0;
+    out.usersPage = await load(server, {
+      connections: adminConnections,
+      duration,
+      requests: [
+        {
+          setupRequest: (req) => ({
+            ...req,
+            headers: bearer(ctx.adminToken),
+            body: JSON.stringify({ query: USERS_PAGE, variables: USERS_FILTERS[next++ % USERS_FILTERS.length] }),
+          }),
+        },
+      ],
+      check: (body) => body.includes('"totalCount"') && !body.includes('"errors"'),
+    });
+  }
+
+  if (wants(8)) {
+    log(`8 events page by type and date (50 a page), a filter per request in turn, ${adminConnections} connections`);
+    let next = 0;
+    const filters = eventsFilters(Date.now());
+    out.eventsPage = await load(server, {
+      connections: adminConnections,
+      duration,
+      requests: [
+        {
+          setupRequest: (req) => ({ ...req, headers: bearer(ctx.adminToken), body: JSON.stringify({ query: EVENTS_PAGE, variables: filters[next++ % filters.length] }) }),
+        },
+      ],
+      check: (body) => body.includes('"items"') && !body.includes('"errors"'),
+    });
   }
   return out;
 }
@@ -408,6 +471,7 @@ async function countStatements(ctx) {
     };
     ctx.lastTotpUse = Date.now();
   }
+
   return out;
 }
 

@@ -20,6 +20,7 @@ import { DatabaseModule } from './database/database.module';
 import { TwofoldExtension, TwofoldExtensions } from './extensions/twofold-extension';
 import { IdeModule, ideLandingPagePlugin } from './graphql/ide';
 import { JsonScalar } from './graphql/json.scalar';
+import { describeRootTypes } from './graphql/root-descriptions';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
@@ -28,6 +29,7 @@ import { AuthModule } from './modules/auth/auth.module';
 import { BackupCodesModule } from './modules/backup-codes/backup-codes.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
 import { EnrollmentModule } from './modules/enrollment/enrollment.module';
+import { EnrollmentRemindersModule } from './modules/enrollment-reminders/enrollment-reminders.module';
 import { MailModule } from './modules/mail/mail.module';
 import { AuthenticatorMethodModule } from './modules/methods/authenticator/authenticator-method.module';
 import { EmailMethodModule } from './modules/methods/email/email-method.module';
@@ -37,6 +39,7 @@ import { PolicyModule } from './modules/policy/policy.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { SecurityEventsModule } from './modules/security-events/security-events.module';
 import { TrustedDevicesModule } from './modules/trusted-devices/trusted-devices.module';
+import { UserAdminModule } from './modules/user-admin/user-admin.module';
 import { UsersModule } from './modules/users/users.module';
 import { MetricsModule } from './observability/metrics.module';
 import type { Tracing } from './observability/tracing';
@@ -93,6 +96,8 @@ function featureModules(options: TwofoldModuleOptions): NonNullable<ModuleMetada
     BackupCodesModule,
     TrustedDevicesModule,
     PolicyAdminModule,
+    UserAdminModule,
+    EnrollmentRemindersModule,
     RetentionModule,
     ...(options.imports ?? []),
   ];
@@ -117,6 +122,8 @@ export class TwofoldModule {
           driver: ApolloDriver,
           autoSchemaFile: options.schemaFile ?? (config.production ? true : 'schema.gql'),
           sortSchema: true,
+          transformSchema: describeRootTypes,
+          transformAutoSchemaFile: true,
           graphiql: false,
           introspection: config.graphqlIde,
           csrfPrevention: true,

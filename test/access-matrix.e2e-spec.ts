@@ -53,6 +53,14 @@ const ACCESS: Record<string, Access> = {
   'Mutation.removePasskey': { stages: [AUTHENTICATED] },
   'Mutation.startPasskeySignIn': 'public',
   'Mutation.signInWithPasskey': 'public',
+  'Mutation.updateUser': { stages: [AUTHENTICATED], adminOnly: true },
+  'Mutation.disableUser': { stages: [AUTHENTICATED], adminOnly: true },
+  'Mutation.enableUser': { stages: [AUTHENTICATED], adminOnly: true },
+  'Mutation.unlockUser': { stages: [AUTHENTICATED], adminOnly: true },
+  // Everyone their own; another user's only for an admin (test/sessions.e2e-spec.ts).
+  'Query.sessions': { stages: [AUTHENTICATED] },
+  'Mutation.revokeSession': { stages: [AUTHENTICATED] },
+  'Mutation.revokeAllSessions': { stages: [AUTHENTICATED] },
 };
 
 const STAGE_ERROR: Record<SessionStage, string> = {

@@ -60,10 +60,9 @@ describe('operator command line', () => {
     const unknown = await command('--unlok', 'x@example.com');
     expect(unknown.status).not.toBe(0);
     expect(unknown.err).toEqual([expect.stringMatching(/^Unknown command --unlok; the commands are --migrate, --reseal, --unlock, --reset-2fa/)]);
-    // Users cannot be disabled yet: --enable says so instead of starting the server.
-    const enable = await command('--enable', 'x@example.com');
+    const enable = await command('--enable', 'nobody@example.com');
     expect(enable.status).not.toBe(0);
-    expect(enable.err).toHaveLength(1);
+    expect(enable.err).toEqual(['--enable: no user has the email nobody@example.com']);
   });
 
   it('the built entry point (main.ts) runs a command and exits with its status and one line on stderr', async () => {
@@ -105,7 +104,25 @@ describe('operator command line', () => {
 
     const [event] = await eventsOf(user.id, 'USER_UNLOCKED');
     expect(event).toMatchObject({ userId: user.id, actorId: null, ip: null, userAgent: null });
-    expect(JSON.parse(event.details!)).toMatchObject({ via: 'command line', wasLocked: true });
+    expect(JSON.parse(event.details!)).toMatchObject({ by: 'operator', wasLocked: true });
+  });
+
+  it('--enable lets a disabled user sign in again; the event has no actor; a second run says there was nothing to do', async () => {
+    const email = `operator-${++n}@example.com`;
+    const { id } = await createUser(t, admin, { email, password: PASSWORD });
+    const disabled = await t.gql(`mutation($id: ID!) { disableUser(id: $id) { disabled } }`, { id }, { token: admin });
+    expect(disabled.data.disableUser.disabled).toBe(true);
+    expect(errorCode(await signInAs(email))).toBe('ACCOUNT_DISABLED');
+
+    const result = await command('--enable', email);
+    expect(result).toMatchObject({ status: 0, err: [], out: [`${email}: enabled: they can sign in again`] });
+    expect((await signInAs(email)).data.signIn.stage).toBe('AUTHENTICATED');
+    const [event] = await eventsOf(id, 'USER_ENABLED');
+    expect(event).toMatchObject({ userId: id, actorId: null, ip: null });
+    expect(JSON.parse(event.details!)).toMatchObject({ by: 'operator' });
+
+    expect(await command('--enable', email)).toMatchObject({ status: 0, out: [`${email}: was not disabled`] });
+    expect(await eventsOf(id, 'USER_ENABLED')).toHaveLength(1);
   });
 
   it('--reset-2fa lets a user who lost their factor sign in without 2FA; their sessions end; the event has no actor and the user is told', async () => {

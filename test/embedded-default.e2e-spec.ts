@@ -53,4 +53,19 @@ describe('embedded default (SQLite)', () => {
       expect(signedIn.data?.signInWithPasskey.stage).toBe('AUTHENTICATED');
     }
   });
+
+  it("runs the admin's filtered pages, their count and disabling", async () => {
+    const admin = await adminToken(t);
+    const { id } = await createUser(t, admin, { email: 'filtered@example.com', password: 'local-password' });
+    await createUser(t, admin, { email: 'other@example.com', password: 'local-password', role: 'ADMIN' });
+    expect((await t.gql(`mutation($id: ID!) { disableUser(id: $id) { disabled } }`, { id }, { token: admin })).data.disableUser.disabled).toBe(true);
+    const page = await t.gql(`{ users(role: AGENT, disabled: true, twoFactorEnabled: false, first: 1) { totalCount items { email } nextCursor } }`, {}, { token: admin });
+    expect(page.data.users).toEqual({ totalCount: 1, items: [{ email: 'filtered@example.com' }], nextCursor: null });
+    const admins = await t.gql(`{ users(role: ADMIN, first: 1) { totalCount items { email } nextCursor } }`, {}, { token: admin });
+    expect(admins.data.users.totalCount).toBe(2);
+    const next = await t.gql(`query($after: String) { users(role: ADMIN, first: 1, after: $after) { items { email } } }`, { after: admins.data.users.nextCursor }, { token: admin });
+    expect([admins.data.users.items[0].email, next.data.users.items[0].email]).toEqual(['other@example.com', 'admin@example.com']);
+    const events = await t.gql(`{ securityEvents(types: ["USER_DISABLED", "USER_CREATED"], first: 10) { items { type } } }`, {}, { token: admin });
+    expect(events.data.securityEvents.items.map((e: { type: string }) => e.type)).toEqual(['USER_DISABLED', 'USER_CREATED', 'USER_CREATED']);
+  });
 });

@@ -60,14 +60,14 @@ export async function startSeeder(env) {
     totpReady,
 
     /** Users sharing one password hash (argon2 per user would take minutes); `totp` ones with an enrolled authenticator app. */
-    async createUsers(prefix, count, { totp = false } = {}) {
+    async createUsers(prefix, count, { totp = false, role = d.Role.AGENT } = {}) {
       const users = [];
       const now = new Date();
       for (let start = 0; start < count; start += 1000) {
         const batch = [];
         for (let i = start; i < Math.min(count, start + 1000); i++) {
           const id = crypto.randomUUID();
-          batch.push({ id, email: `${prefix}${i}@bench.example`, passwordHash, displayName: `Bench ${prefix}${i}`, role: d.Role.AGENT, createdAt: now, updatedAt: now });
+          batch.push({ id, email: `${prefix}${i}@bench.example`, passwordHash, displayName: `Bench ${prefix}${i}`, role, createdAt: now, updatedAt: now });
         }
         await dataSource.getRepository(d.UserEntity).insert(batch);
         if (totp) {

@@ -120,11 +120,12 @@ export async function seedScale(db, { users, sessions, events, passwordHash }, l
     for (let from = 1; from <= users; from += step) {
       const to = Math.min(users, from + step - 1);
       await c.query(
-        `INSERT INTO users (id, email, passwordHash, displayName, role, createdAt, updatedAt)
-         SELECT ${FILLER_USER('n')}, CONCAT('filler', n, '@filler.example'), ?, CONCAT('Filler ', n), 'AGENT',
-                DATE_SUB(?, INTERVAL n SECOND), DATE_SUB(?, INTERVAL n SECOND)
+        // 1 % admins, 2 % disabled, a third with a second factor (the flag only: the admin pages read it).
+        `INSERT INTO users (id, email, passwordHash, displayName, role, createdAt, updatedAt, disabled, twoFactorEnabled, lastSignInAt)
+         SELECT ${FILLER_USER('n')}, CONCAT('filler', n, '@filler.example'), ?, CONCAT('Filler ', n), IF(n % 100 = 0, 'ADMIN', 'AGENT'),
+                DATE_SUB(?, INTERVAL n SECOND), DATE_SUB(?, INTERVAL n SECOND), n % 50 = 0, n % 3 = 0, DATE_SUB(?, INTERVAL n MINUTE)
          FROM bench_seq WHERE n BETWEEN ? AND ?`,
-        [passwordHash, base, base, from, to],
+        [passwordHash, base, base, base, from, to],
       );
       progress('users', to, users);
     }

@@ -89,6 +89,8 @@ export function rows(results) {
   }
   add('4', 'signIn, no 2FA', 'signIn', (p) => ratio(p, 'signIn', argon(p)), GOALS.signIn, `≥ ${GOALS.signIn} × argon2`);
   add('5', 'signIn + verifyTwoFactor flows/s', 'flow', (p) => (p.flow && argon(p) ? p.flow.flowsPerSecond / argon(p) : undefined), GOALS.flow, `≥ ${GOALS.flow} × argon2`, 'flowsPerSecond');
+  add('7', 'admin users page, filters + totalCount (4 conn.)', 'usersPage', undefined, undefined, 'p99');
+  add('8', 'events page by type and date (4 conn.)', 'eventsPage', undefined, undefined, 'p99');
   return out;
 }
 

@@ -4,11 +4,10 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions, runMigrationsLocked } from '../database/data-source-options';
-import { AttemptsService } from '../modules/attempts/attempts.service';
-import { EventBus } from '../modules/events/event-bus';
+import { AccountUnlock } from '../modules/attempts/account-unlock.service';
 import { TwoFactorResetService } from '../modules/policy/two-factor-reset.service';
 import { SecretsService } from '../modules/secrets/secrets.service';
-import { SecurityEventType } from '../modules/security-events/security-event-type';
+import { UserAdminService } from '../modules/user-admin/user-admin.service';
 import { UserEntity } from '../modules/users/entities/user.entity';
 import { UsersService } from '../modules/users/users.service';
 import { TwofoldModule } from '../twofold.module';
@@ -64,16 +63,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     application: true,
     run: resetTwoFactor,
   },
-  // Users cannot be disabled yet (no `disabled` flag): once they can, this entry's run becomes
-  // `(c, email) => c.app.get(UsersService).enable((await userByEmail(c, email)).id, null, null)`.
-  '--enable': {
-    argument: 'EMAIL',
-    summary: 're-enables a disabled user',
-    application: false,
-    run: async () => {
-      throw new CommandFailed('this version cannot disable users, so there is nobody to re-enable');
-    },
-  },
+  '--enable': { argument: 'EMAIL', summary: 're-enables a disabled user', application: true, run: enable },
 };
 
 /** Whether the arguments ask for a command (anything starting with `--`) rather than the server. */
@@ -146,19 +136,17 @@ async function migrate(context: CommandContext): Promise<void> {
 
 async function unlock(context: CommandContext, email: string | undefined): Promise<void> {
   const user = await userByEmail(context, email!);
-  const attempts = context.app.get(AttemptsService, { strict: false });
-  const before = await attempts.read(user.id);
-  await attempts.clear(user.id);
-  const now = context.app.get<Clock>(Clock, { strict: false }).now();
-  const wasLockedUntil = before?.lockedUntil && before.lockedUntil > now ? before.lockedUntil : null;
-  await context.app.get(EventBus, { strict: false }).publish({
-    type: SecurityEventType.USER_UNLOCKED,
-    userId: user.id,
-    details: { via: 'command line', failures: before?.failures ?? 0, wasLocked: wasLockedUntil !== null },
-  });
+  const { wasLockedUntil } = await context.app.get(AccountUnlock, { strict: false }).unlock(user.id, null, null);
   context.out(
     `${user.email}: ${wasLockedUntil ? `lockout (until ${wasLockedUntil.toISOString()}) ended` : 'not locked out'}, failed attempts cleared`,
   );
+}
+
+async function enable(context: CommandContext, email: string | undefined): Promise<void> {
+  const user = await userByEmail(context, email!);
+  const wasDisabled = user.disabled;
+  await context.app.get(UserAdminService, { strict: false }).enable(user.id, null, null);
+  context.out(`${user.email}: ${wasDisabled ? 'enabled: they can sign in again' : 'was not disabled'}`);
 }
 
 async function resetTwoFactor(context: CommandContext, email: string | undefined): Promise<void> {

@@ -4,9 +4,6 @@
  * operation. Each document must be valid against schema.gql
  * (ide-tabs.spec.ts), and none names a real account: ids and addresses are
  * variables the admin fills in.
- *
- * Add "Unlock a user" (unlockUser) and "Disable a user" (disableUser,
- * enableUser) here when those mutations exist.
  */
 export interface IdeTab {
   query: string;
@@ -20,6 +17,12 @@ const USER_FIELDS = `id
     createdAt
     twoFactor { enabled methods preferredMethod backupCodesRemaining }`;
 
+/** What an admin reads of another user. */
+const ADMIN_USER_FIELDS = `${USER_FIELDS}
+    disabled
+    lockedUntil
+    lastSignInAt`;
+
 export const IDE_TABS: IdeTab[] = [
   {
     query: `# Signed in through the panel on the left? This shows who you are.
@@ -27,23 +30,70 @@ query WhoAmI {
   me {
     ${USER_FIELDS}
   }
-  currentSession { stage expiresAt }
+  currentSession { stage expiresAt enrollmentDueAt }
 }
 `,
   },
   {
     query: `# Search matches the email or display name; an empty search lists everyone, newest first.
-# Pass nextCursor as "after" for the next page.
-query FindUser($search: String, $after: String) {
-  users(search: $search, first: 20, after: $after) {
+# role (ADMIN, AGENT), twoFactorEnabled and disabled filter (null: any). Pass nextCursor as "after" for the next page.
+query FindUser($search: String, $role: Role, $twoFactorEnabled: Boolean, $disabled: Boolean, $after: String) {
+  users(search: $search, role: $role, twoFactorEnabled: $twoFactorEnabled, disabled: $disabled, first: 20, after: $after) {
+    totalCount
     items {
-      ${USER_FIELDS}
+      ${ADMIN_USER_FIELDS}
     }
     nextCursor
   }
 }
 `,
-    variables: '{\n  "search": ""\n}\n',
+    variables: '{\n  "search": "",\n  "role": null,\n  "twoFactorEnabled": null,\n  "disabled": null\n}\n',
+  },
+  {
+    query: `# A user locked out after too many wrong codes signs in again at once. Take the id from FindUser.
+mutation UnlockUser($id: ID!) {
+  unlockUser(id: $id) { id email lockedUntil }
+}
+`,
+    variables: '{\n  "id": ""\n}\n',
+  },
+  {
+    query: `# Disabling ends all the user's sessions and trusted devices and refuses sign-in (ACCOUNT_DISABLED)
+# until EnableUser. Not yourself, nor the last enabled ADMIN.
+mutation DisableUser($id: ID!) {
+  disableUser(id: $id) { id email disabled }
+}
+
+mutation EnableUser($id: ID!) {
+  enableUser(id: $id) { id email disabled }
+}
+`,
+    variables: '{\n  "id": ""\n}\n',
+  },
+  {
+    query: `# Change a display name or a role (not your own role, never leaving no enabled ADMIN). Omitted fields stay.
+mutation UpdateUser($id: ID!, $input: UpdateUserInput!) {
+  updateUser(id: $id, input: $input) { id email displayName role }
+}
+`,
+    variables: '{\n  "id": "",\n  "input": { "displayName": null, "role": null }\n}\n',
+  },
+  {
+    query: `# A user's open sessions (omit userId for your own). RevokeSession ends one; RevokeAllSessions ends all of
+# that user's (or, without userId, all your other ones).
+query Sessions($userId: ID) {
+  sessions(userId: $userId) { id stage createdAt lastSeenAt expiresAt ip userAgent current }
+}
+
+mutation RevokeSession($id: ID!) {
+  revokeSession(id: $id)
+}
+
+mutation RevokeAllSessions($userId: ID) {
+  revokeAllSessions(userId: $userId)
+}
+`,
+    variables: '{\n  "userId": null,\n  "id": ""\n}\n',
   },
   {
     query: `# A one-time backup code for a user who lost their second factor: read it to them.
@@ -65,15 +115,16 @@ mutation ResetTwoFactor($userId: ID!) {
     variables: '{\n  "userId": ""\n}\n',
   },
   {
-    query: `# Newest first. Give a userId for one user's events; pass nextCursor as "after" for older ones.
-query SecurityEvents($userId: ID, $after: String) {
-  securityEvents(userId: $userId, first: 50, after: $after) {
+    query: `# Newest first. userId, types (e.g. ["SIGN_IN_FAILED", "ACCOUNT_LOCKED"]), since (inclusive), until
+# (exclusive) and ip filter (null: any); pass nextCursor as "after" for older ones.
+query SecurityEvents($userId: ID, $types: [String!], $since: DateTime, $until: DateTime, $ip: String, $after: String) {
+  securityEvents(userId: $userId, types: $types, since: $since, until: $until, ip: $ip, first: 50, after: $after) {
     items { id createdAt type userId actorId ip userAgent details }
     nextCursor
   }
 }
 `,
-    variables: '{\n  "userId": null\n}\n',
+    variables: '{\n  "userId": null,\n  "types": null,\n  "since": null,\n  "until": null,\n  "ip": null\n}\n',
   },
   {
     query: `# Run TwoFactorPolicy to read it; UpdateTwoFactorPolicy changes only the fields you give.
@@ -90,6 +141,8 @@ query TwoFactorPolicy {
     emailCodeTtlMinutes
     resendCooldownSeconds
     adminBackupCodeTtlMinutes
+    reauthenticationMinutes
+    enrollmentGraceDays
     updatedAt
   }
 }

@@ -4,8 +4,10 @@ import { Role } from './role';
 export enum Permission {
   /** List and read users. */
   USERS_READ = 'users:read',
-  /** Create users. */
+  /** Create, update, disable, enable and unlock users. */
   USERS_MANAGE = 'users:manage',
+  /** See and end any user's sessions (everyone sees and ends their own). */
+  SESSIONS_MANAGE = 'sessions:manage',
   /** Issue a one-time backup code for another user (CloudFon: Get Backup Code). */
   BACKUP_CODES_ISSUE = 'backup-codes:issue',
   /** Turn off another user's 2FA. */

@@ -5,4 +5,11 @@ export enum Role {
   AGENT = 'AGENT',
 }
 
-registerEnumType(Role, { name: 'Role' });
+registerEnumType(Role, {
+  name: 'Role',
+  description: 'What a user may do.',
+  valuesMap: {
+    ADMIN: { description: 'Manages users, the policy and the mail server, and reads every security event.' },
+    AGENT: { description: 'Manages their own account only.' },
+  },
+});

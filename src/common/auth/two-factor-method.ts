@@ -19,7 +19,7 @@ const VALUES_MAP: Record<string, { description?: string }> = {
   PASSKEY: { description: 'A passkey or security key (WebAuthn): verifyTwoFactor takes the AuthenticationResponseJSON in `credential` instead of a code.' },
 };
 
-registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', valuesMap: VALUES_MAP });
+registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', description: 'A second factor.', valuesMap: VALUES_MAP });
 
 const CONTRACT_METHODS: readonly string[] = Object.values(TwoFactorMethod);
 
@@ -41,5 +41,5 @@ export function registerTwoFactorMethodName(name: string, description?: string):
   }
   if (CONTRACT_METHODS.includes(name)) throw new TypeError(`${name} is one of the contract's methods already`);
   (TwoFactorMethod as unknown as Record<string, string>)[name] = name; // idempotent
-  if (description) VALUES_MAP[name] = { description };
+  VALUES_MAP[name] = { description: description ?? `An integrator's method (${name}).` };
 }

@@ -11,6 +11,7 @@ import { KnownClientIndex1796186614223 } from './1796186614223-KnownClientIndex'
 import { TrustedDeviceRetiredTokens1796523261641 } from './1796523261641-TrustedDeviceRetiredTokens';
 import { HashingKeys1796523261642 } from './1796523261642-HashingKeys';
 import { RoundTwoCore1796523641363 } from './1796523641363-RoundTwoCore';
+import { AdminOperations1796526501341 } from './1796526501341-AdminOperations';
 import { Passkeys1796526905787 } from './1796526905787-Passkeys';
 
 /**
@@ -31,5 +32,6 @@ export const ALL_MIGRATIONS: Function[] = [
   TrustedDeviceRetiredTokens1796523261641,
   HashingKeys1796523261642,
   RoundTwoCore1796523641363,
+  AdminOperations1796526501341,
   Passkeys1796526905787,
 ];

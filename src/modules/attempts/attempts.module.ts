@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
 import { EventsModule } from '../events/events.module';
+import { AccountUnlock } from './account-unlock.service';
 import { AttemptGate } from './attempt-gate.service';
 import { AttemptsResetSubscriber } from './attempts-reset.subscriber';
 import { AttemptsService } from './attempts.service';
@@ -17,7 +18,7 @@ import { SendBudget } from './send-budget.service';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([TwoFactorAttemptsEntity, TwoFactorCodeSendsEntity]), AuthModule, EventsModule],
-  providers: [AttemptsService, AttemptGate, LockoutService, SendBudget, AttemptsResetSubscriber],
-  exports: [AttemptsService, AttemptGate, SendBudget],
+  providers: [AttemptsService, AttemptGate, LockoutService, SendBudget, AttemptsResetSubscriber, AccountUnlock],
+  exports: [AttemptsService, AttemptGate, SendBudget, AccountUnlock],
 })
 export class AttemptsModule {}

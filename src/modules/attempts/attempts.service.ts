@@ -1,7 +1,7 @@
 import { addMinutes, addSeconds, Clock, secondsUntil } from '@app/clock';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { In, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { conditionalUpdate } from '../../database/conditional-update';
@@ -86,6 +86,11 @@ export class AttemptsService {
   /** The user's counter row as it is (null before their first attempt). */
   read(userId: string): Promise<TwoFactorAttemptsEntity | null> {
     return this.attempts.findOneBy({ userId });
+  }
+
+  /** Several users' rows (a page of users). */
+  readMany(userIds: string[]): Promise<TwoFactorAttemptsEntity[]> {
+    return userIds.length === 0 ? Promise.resolve([]) : this.attempts.findBy({ userId: In(userIds) });
   }
 
   snapshotOf(row: TwoFactorAttemptsEntity | null, policy: TwoFactorPolicy): AttemptsSnapshot {

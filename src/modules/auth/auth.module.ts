@@ -13,6 +13,8 @@ import { SessionEntity } from './entities/session.entity';
 import { LoginThrottleService } from './login-throttle.service';
 import { PasswordConfirmation } from './password-confirmation.service';
 import { SessionIssuer } from './session-issuer.service';
+import { SessionAdmin } from './session-admin.service';
+import { SessionsResolver } from './sessions.resolver';
 import { SessionsService } from './sessions.service';
 
 /**
@@ -32,6 +34,8 @@ import { SessionsService } from './sessions.service';
     BearerStrategy,
     { provide: SessionStrategy, useExisting: BearerStrategy },
     LoginThrottleService,
+    SessionAdmin,
+    SessionsResolver,
   ],
   exports: [AuthService, SessionsService, SessionIssuer, PasswordConfirmation, SessionStrategy],
 })

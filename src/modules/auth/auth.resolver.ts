@@ -27,8 +27,8 @@ export class AuthResolver {
   changePassword(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('currentPassword') currentPassword: string,
-    @Args('newPassword') newPassword: string,
+    @Args('currentPassword', { description: 'The password now (INVALID_CREDENTIALS naming this field when wrong).' }) currentPassword: string,
+    @Args('newPassword', { description: '8 to 256 characters, not a common password, not the email.' }) newPassword: string,
   ): Promise<boolean> {
     return this.auth.changePassword(principal, currentPassword, newPassword, client);
   }

@@ -104,17 +104,11 @@ export class AuthService {
       await this.events.publish({ type: SecurityEventType.SIGN_IN_FAILED, userId: proof.userId, client, details });
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS, 'This sign-in could not be verified.');
     }
-    this.refuseDisabledAccount(proof.user);
+    // A disabled account is told so only now, after a valid proof (a guesser learns nothing).
+    this.issuer.assertMaySignIn(proof.user);
     await this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describeError(error)}`));
     return this.issuer.authenticated(proof.user, client, details);
   }
-
-  /**
-   * Hook for the admin issue's `disabled` flag: a disabled user gets
-   * ACCOUNT_DISABLED, and only after a valid proof (a guesser learns
-   * nothing). Nothing to refuse until users can be disabled.
-   */
-  private refuseDisabledAccount(_user: UserEntity): void {}
 
   async signOut(sessionId: string, userId: string, client: ClientInfo): Promise<boolean> {
     const ended = await this.sessions.revoke(sessionId);

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Principal } from '../../common/auth/principal';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
 import { EventDetails, SignInSucceeded } from '../events/domain-events';
@@ -24,8 +26,20 @@ export class SessionIssuer {
     private readonly events: EventBus,
   ) {}
 
+  /**
+   * ACCOUNT_DISABLED when an admin disabled the user. Every way of signing
+   * in (password, trusted device, passkey) calls it once the credential
+   * proved right and before anything else happens (no code mailed, no device
+   * token rotated), so a guesser never learns it; opening any session checks
+   * it again, and the session lookup ignores sessions of disabled users.
+   */
+  assertMaySignIn(user: Pick<UserEntity, 'disabled'>): void {
+    if (user.disabled) throw new DomainException(ErrorCode.ACCOUNT_DISABLED);
+  }
+
   /** A full session, with SIGN_IN_SUCCEEDED (`details`: how, e.g. { method } or { trustedDevice: true }). */
   async authenticated(user: UserEntity, client: ClientInfo | null, details?: EventDetails): Promise<AuthPayloadModel> {
+    this.assertMaySignIn(user);
     const { token, session } = await this.sessions.open(user.id, SessionStage.AUTHENTICATED, client);
     await this.events.publish(new SignInSucceeded({ userId: user.id, client, details: details ?? {} }));
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
@@ -38,12 +52,14 @@ export class SessionIssuer {
 
   /** The user has no method yet and the policy requires one: a session that may only enroll. */
   async pendingEnrollment(user: UserEntity, client: ClientInfo): Promise<AuthPayloadModel> {
+    this.assertMaySignIn(user);
     const { token, session } = await this.sessions.open(user.id, SessionStage.PENDING_ENROLLMENT, client);
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
   }
 
   /** A session that owes a second factor; the challenge module describes what it may answer with. */
   pendingTwoFactor(user: UserEntity, client: ClientInfo): Promise<OpenedSession> {
+    this.assertMaySignIn(user);
     return this.sessions.open(user.id, SessionStage.PENDING_TWO_FACTOR, client);
   }
 

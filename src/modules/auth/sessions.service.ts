@@ -3,7 +3,7 @@ import { KeyedHasher, randomToken } from '@app/crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { In, IsNull, MoreThan, Not, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
+import { EntityManager, In, IsNull, MoreThan, Not, ObjectLiteral, Repository, SelectQueryBuilder } from 'typeorm';
 import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
@@ -49,6 +49,7 @@ export class SessionsService {
       absoluteExpiresAt: absolute,
       revokedAt: null,
       verifiedAt: now,
+      lastSeenAt: null,
       ip: client?.ip ?? null,
       userAgent: client?.userAgent ?? null,
     });
@@ -77,7 +78,8 @@ export class SessionsService {
 
   /**
    * The hot path of every authenticated request: the live session and its
-   * user in ONE indexed statement (UQ_sessions_token, then the users primary
+   * (enabled: a disabled user has no live session, whatever raced with the
+   * disabling) user in ONE indexed statement (UQ_sessions_token, then the users primary
    * key), written as SQL because TypeORM's query building costs more CPU
    * than the lookup itself (docs/performance.md). Values go through the
    * driver's own conversions, so it runs on MySQL and the embedded SQLite.
@@ -98,7 +100,7 @@ export class SessionsService {
       `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
               s.verifiedAt AS verifiedAt, u.id AS userId, u.email AS email, u.role AS role
          FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
-        WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ?`,
+        WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ? AND u.disabled = 0`,
       [...tokenHashes, driver.preparePersistentValue(now, column('expiresAt'))],
     );
     const row = rows[0];
@@ -128,11 +130,23 @@ export class SessionsService {
     return (result.affected ?? 0) > 0;
   }
 
-  /** Ends every live session of the user, except `keepSessionId`. Returns how many. */
-  async revokeAllForUser(userId: string, keepSessionId?: string): Promise<number> {
+  /**
+   * Ends every live session of the user, except `keepSessionId`. Returns how
+   * many. With `manager`, inside that transaction (disabling a user).
+   */
+  async revokeAllForUser(userId: string, keepSessionId?: string | null, manager?: EntityManager): Promise<number> {
     const where = keepSessionId ? { userId, revokedAt: IsNull(), id: Not(keepSessionId) } : { userId, revokedAt: IsNull() };
-    const result = await this.sessions.update(where, { revokedAt: this.clock.now() });
+    const repository = manager ? manager.getRepository(SessionEntity) : this.sessions;
+    const result = await repository.update(where, { revokedAt: this.clock.now() });
     return result.affected ?? 0;
+  }
+
+  /** The user's open sessions (any stage), newest first: a few rows of IDX_sessions_user. */
+  listLive(userId: string): Promise<SessionEntity[]> {
+    return this.sessions.find({
+      where: { userId, revokedAt: IsNull(), expiresAt: MoreThan(this.clock.now()) },
+      order: { createdAt: 'DESC', id: 'DESC' },
+    });
   }
 
   /** Ends every live pending session of the user (both pending stages: a lockout ends every sign-in in progress). Returns how many. */
@@ -182,7 +196,7 @@ export class SessionsService {
   private async touch(session: Pick<SessionEntity, 'id' | 'expiresAt' | 'absoluteExpiresAt'>, now: Date): Promise<void> {
     const next = this.slidingExpiry(now, session.absoluteExpiresAt);
     if (next.getTime() - session.expiresAt.getTime() < TOUCH_INTERVAL_MS) return;
-    await this.sessions.update({ id: session.id, revokedAt: IsNull() }, { expiresAt: next });
+    await this.sessions.update({ id: session.id, revokedAt: IsNull() }, { expiresAt: next, lastSeenAt: now });
     session.expiresAt = next;
   }
 }

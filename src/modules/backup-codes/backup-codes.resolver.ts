@@ -21,7 +21,7 @@ export class BackupCodesResolver {
   })
   @RequirePermissions(Permission.BACKUP_CODES_ISSUE)
   issueBackupCode(
-    @Args('userId', { type: () => ID }) userId: string,
+    @Args('userId', { type: () => ID, description: 'The user the code is for (not yourself).' }) userId: string,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
   ): Promise<IssuedBackupCodeModel> {
@@ -33,7 +33,7 @@ export class BackupCodesResolver {
   })
   @SensitiveRateLimit()
   regenerateBackupCodes(
-    @Args('password') password: string,
+    @Args('password', { description: 'The password, asked again.' }) password: string,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
   ): Promise<string[]> {

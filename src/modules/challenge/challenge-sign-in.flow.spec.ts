@@ -1,3 +1,4 @@
+import { ManualClock } from '@app/clock';
 import { describe, expect, it, vi } from 'vitest';
 import { Role } from '../../common/auth/role';
 import { PolicyService } from '../policy/policy.service';
@@ -14,9 +15,19 @@ const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntit
 const client = { ip: '127.0.0.1', userAgent: 'test' };
 const app = { method: 'APP_TEST', primary: true } as never;
 
-function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: TwoFactorRequirement; device?: boolean; frequency?: TwoFactorFrequency }) {
+const NOW = Date.parse('2026-11-22T03:00:00Z');
+
+function flow(options: {
+  locked?: boolean;
+  methods?: UserMethods;
+  requirement?: TwoFactorRequirement;
+  device?: boolean;
+  frequency?: TwoFactorFrequency;
+  enrollmentGraceDays?: number;
+}) {
   const policy = {
     ...DEFAULT_POLICY,
+    enrollmentGraceDays: options.enrollmentGraceDays ?? 0,
     requirement: options.requirement ?? TwoFactorRequirement.OPTIONAL,
     frequency: options.frequency ?? DEFAULT_POLICY.frequency,
     updatedAt: new Date(0),
@@ -27,6 +38,9 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
     pendingEnrollment: vi.fn(async () => ({ stage: 'PENDING_ENROLLMENT' })),
     authenticated: vi.fn(async (_u: unknown, _c: unknown, details?: unknown) => ({ stage: 'AUTHENTICATED', details })),
     begin: vi.fn(async () => ({ stage: 'PENDING_TWO_FACTOR' })),
+    assertMaySignIn: vi.fn((u: UserEntity) => {
+      if (u.disabled) throw Object.assign(new Error('disabled'), { code: 'ACCOUNT_DISABLED' });
+    }),
   };
   const attempts = {
     read: vi.fn(async () => null),
@@ -41,6 +55,7 @@ function flow(options: { locked?: boolean; methods?: UserMethods; requirement?: 
     { get: async () => policy } as unknown as PolicyService,
     devices as unknown as TrustedDevicesService,
     challenge as unknown as ChallengeMethods,
+    new ManualClock(NOW),
   );
   return { instance, challenge, devices };
 }
@@ -50,6 +65,26 @@ describe('ChallengeSignInFlow', () => {
     const { instance, challenge } = flow({ locked: true, methods: { enabled: [app], primaries: [app], preferred: app } });
     await expect(instance.afterPassword(user, { client, trustedDeviceToken: 'x' })).rejects.toMatchObject({ code: 'ACCOUNT_LOCKED' });
     expect(challenge.begin).not.toHaveBeenCalled();
+  });
+
+  it('refuses a disabled user before anything else, even a locked one with a trusted device', async () => {
+    const { instance, challenge, devices } = flow({ locked: true, device: true, methods: { enabled: [app], primaries: [app], preferred: app } });
+    const disabled = { ...user, disabled: true } as UserEntity;
+    await expect(instance.afterPassword(disabled, { client, trustedDeviceToken: 'x' })).rejects.toMatchObject({ code: 'ACCOUNT_DISABLED' });
+    expect(devices.redeem).not.toHaveBeenCalled();
+    expect(challenge.begin).not.toHaveBeenCalled();
+  });
+
+  it('no method under the requirement: AUTHENTICATED within the grace, PENDING_ENROLLMENT once it ran out or without one', async () => {
+    const day = 86_400_000;
+    const covered = (daysAgo: number | null) =>
+      ({ ...user, twoFactorRequiredSince: daysAgo === null ? null : new Date(NOW - daysAgo * day) }) as UserEntity;
+    const graced = flow({ requirement: TwoFactorRequirement.REQUIRED_FOR_ALL, enrollmentGraceDays: 14 }).instance;
+    expect(await graced.afterPassword(covered(13), { client, trustedDeviceToken: null })).toMatchObject({ stage: 'AUTHENTICATED' });
+    expect(await graced.afterPassword(covered(14), { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_ENROLLMENT' });
+    expect(await graced.afterPassword(covered(null), { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_ENROLLMENT' });
+    const none = flow({ requirement: TwoFactorRequirement.REQUIRED_FOR_ALL, enrollmentGraceDays: 0 }).instance;
+    expect(await none.afterPassword(covered(0), { client, trustedDeviceToken: null })).toMatchObject({ stage: 'PENDING_ENROLLMENT' });
   });
 
   it('no method: AUTHENTICATED, or PENDING_ENROLLMENT when the policy requires 2FA', async () => {

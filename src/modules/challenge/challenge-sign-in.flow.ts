@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/clock';
+import { Inject, Injectable } from '@nestjs/common';
 import { lockedError } from '../attempts/attempt-outcomes';
 import { AttemptsService } from '../attempts/attempts.service';
 import { AuthPayloadModel } from '../auth/models/auth-payload.model';
 import { SessionIssuer } from '../auth/session-issuer.service';
 import { SignInContext, SignInFlow } from '../auth/sign-in-flow';
+import { EnrollmentGrace } from '../policy/enrollment-grace';
 import { PolicyService } from '../policy/policy.service';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
@@ -12,10 +14,12 @@ import { ChallengeMethods } from './offered-methods';
 
 /**
  * What a right password leads to (AuthService calls it only then, so a
- * lockout is never revealed to someone without the password):
- * locked → ACCOUNT_LOCKED; no method → AUTHENTICATED, or PENDING_ENROLLMENT
- * when the policy requires 2FA; a trusted device → AUTHENTICATED with a
- * rotated device token; otherwise PENDING_TWO_FACTOR with a challenge.
+ * disabled account or a lockout is never revealed to someone without the
+ * password): disabled → ACCOUNT_DISABLED; locked → ACCOUNT_LOCKED; no
+ * method → AUTHENTICATED, or PENDING_ENROLLMENT when the policy requires 2FA
+ * and the user's enrollment grace (EnrollmentGrace) is not running; a
+ * trusted device → AUTHENTICATED with a rotated device token; otherwise
+ * PENDING_TWO_FACTOR with a challenge.
  */
 @Injectable()
 export class ChallengeSignInFlow implements SignInFlow {
@@ -26,10 +30,12 @@ export class ChallengeSignInFlow implements SignInFlow {
     private readonly policies: PolicyService,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly methods: ChallengeMethods,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   async afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel> {
     const { client } = context;
+    this.issuer.assertMaySignIn(user);
     // Three independent reads side by side: the policy, the user's attempt counter and methods.
     const [policy, counter, enabled] = await Promise.all([this.policies.get(), this.attempts.read(user.id), this.methods.enabled(user.id)]);
     const attempts = this.attempts.snapshotOf(counter, policy);
@@ -38,7 +44,8 @@ export class ChallengeSignInFlow implements SignInFlow {
     const methods = this.methods.of(enabled, policy);
     // Methods the policy no longer allows still count: such a user answers with a backup or admin-issued code, never with none.
     if (methods.enabled.length === 0) {
-      if (PolicyService.requiresTwoFactor(policy, user.role)) return this.issuer.pendingEnrollment(user, client);
+      const graceRunning = EnrollmentGrace.runningUntil(policy, user.twoFactorRequiredSince, this.clock.now()) !== null;
+      if (PolicyService.requiresTwoFactor(policy, user.role) && !graceRunning) return this.issuer.pendingEnrollment(user, client);
       return this.issuer.authenticated(user, client);
     }
 

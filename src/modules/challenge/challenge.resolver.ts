@@ -27,7 +27,7 @@ export class ChallengeResolver {
   @AllowPendingTwoFactor()
   @SensitiveRateLimit()
   async verifyTwoFactor(
-    @Args('input') input: VerifyTwoFactorInput,
+    @Args('input', { description: 'The method and its code (or passkey credential).' }) input: VerifyTwoFactorInput,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
     @HttpRequest() req: Request,

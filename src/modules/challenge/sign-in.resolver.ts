@@ -26,7 +26,7 @@ export class SignInResolver {
   @Public()
   @SensitiveRateLimit()
   async signIn(
-    @Args('input') input: SignInInput,
+    @Args('input', { description: 'The email, password and perhaps a trusted-device token.' }) input: SignInInput,
     @Client() client: ClientInfo,
     @HttpRequest() req: Request,
     @HttpResponse() res: Response,

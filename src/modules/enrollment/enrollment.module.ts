@@ -5,7 +5,9 @@ import { AuthModule } from '../auth/auth.module';
 import { BackupCodesModule } from '../backup-codes/backup-codes.module';
 import { EventsModule } from '../events/events.module';
 import { MethodsModule } from '../methods/methods.module';
+import { UsersModule } from '../users/users.module';
 import { EnrollmentConfirmation } from './enrollment-confirmation.service';
+import { SessionEnrollmentDueResolver } from './enrollment-due.resolver';
 import { EnrollmentResetSubscriber } from './enrollment-reset.subscriber';
 import { EnrollmentResolver } from './enrollment.resolver';
 import { EnrollmentStarter } from './enrollment-starter.service';
@@ -22,7 +24,7 @@ import { UserTwoFactorResolver } from './user-two-factor.resolver';
  * and turning them off. Knows methods only through the method contract.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([PendingEnrollmentEntity]), AuthModule, AttemptsModule, MethodsModule, BackupCodesModule, EventsModule],
+  imports: [TypeOrmModule.forFeature([PendingEnrollmentEntity]), AuthModule, AttemptsModule, MethodsModule, BackupCodesModule, EventsModule, UsersModule],
   providers: [
     PendingEnrollmentsService,
     EnrollmentResetSubscriber,
@@ -33,6 +35,7 @@ import { UserTwoFactorResolver } from './user-two-factor.resolver';
     TwoFactorStatusService,
     EnrollmentResolver,
     UserTwoFactorResolver,
+    SessionEnrollmentDueResolver,
   ],
   exports: [EnrollmentStarter, EnrollmentConfirmation, MethodActivation, TwoFactorStatusService, PendingEnrollmentsService],
 })

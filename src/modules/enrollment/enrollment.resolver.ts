@@ -16,8 +16,8 @@ export class EnrollmentResolver {
   })
   @SensitiveRateLimit()
   disableTwoFactorMethod(
-    @Args('method', { type: () => TwoFactorMethod }) method: string,
-    @Args('password') password: string,
+    @Args('method', { type: () => TwoFactorMethod, description: 'The method to turn off.' }) method: string,
+    @Args('password', { description: 'The password, asked again.' }) password: string,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
   ): Promise<TwoFactorStatusModel> {
@@ -29,7 +29,7 @@ export class EnrollmentResolver {
   })
   @SensitiveRateLimit()
   setPreferredTwoFactorMethod(
-    @Args('method', { type: () => TwoFactorMethod }) method: string,
+    @Args('method', { type: () => TwoFactorMethod, description: 'An enabled method to ask for first.' }) method: string,
     @Args('password', { type: () => String, nullable: true, description: 'Needed unless the session entered the password or a second factor within policy.reauthenticationMinutes.' })
     password: string | null,
     @CurrentPrincipal() principal: Principal,

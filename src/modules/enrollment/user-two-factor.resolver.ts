@@ -8,7 +8,7 @@ import { TwoFactorStatusService } from './two-factor-status.service';
 export class UserTwoFactorResolver {
   constructor(private readonly status: TwoFactorStatusService) {}
 
-  @ResolveField('twoFactor', () => TwoFactorStatusModel)
+  @ResolveField('twoFactor', () => TwoFactorStatusModel, { description: "The user's two-factor authentication." })
   twoFactor(@Parent() user: UserModel): Promise<TwoFactorStatusModel> {
     return this.status.getStatus(user.id);
   }

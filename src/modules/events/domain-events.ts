@@ -55,3 +55,4 @@ export class MethodDisabled extends typedEvent<{ method: string; lastMethod: boo
 export class BackupCodesRegenerated extends typedEvent<Record<string, never>>(SecurityEventType.BACKUP_CODES_REGENERATED) {}
 export class BackupCodeIssued extends typedEvent<{ expiresInMinutes: number }>(SecurityEventType.BACKUP_CODE_ISSUED) {}
 export class SignInSucceeded extends typedEvent<EventDetails>(SecurityEventType.SIGN_IN_SUCCEEDED) {}
+export class UserDisabled extends typedEvent<{ sessionsEnded: number; by: 'admin' | 'operator' }>(SecurityEventType.USER_DISABLED) {}

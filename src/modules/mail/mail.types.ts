@@ -12,7 +12,9 @@ export type MailTemplateName =
   | 'notice-trusted-device-reused'
   | 'notice-two-factor-reset'
   | 'notice-passkey-added'
-  | 'notice-passkey-removed';
+  | 'notice-passkey-removed'
+  | 'enrollment-reminder'
+  | 'enrollment-last-reminder';
 
 /** Values for a template. Sealed while queued; never logged outside the development mailbox. */
 export type MailContext = Record<string, string | number | boolean | null>;
@@ -26,6 +28,7 @@ export type MailContext = Record<string, string | number | boolean | null>;
  * - notice-trusted-device-added, notice-trusted-device-reused: device (e.g. 'Chrome on Windows'), occurredAt (never a token)
  * - notice-backup-codes-regenerated, notice-two-factor-reset: occurredAt
  * - notice-passkey-added, notice-passkey-removed: passkeyName (e.g. 'YubiKey 5'), occurredAt
+ * - enrollment-reminder, enrollment-last-reminder: dueAt (REQUIRED, e.g. '2026-12-06 03:00 UTC'), daysLeft
  */
 export interface OutgoingMail {
   to: string;

@@ -20,7 +20,7 @@ export class SmtpSettingsResolver {
   @Mutation(() => SmtpSettingsModel, { description: 'ADMIN.' })
   @RequirePermissions(Permission.SMTP_MANAGE)
   async updateSmtpSettings(
-    @Args('input') input: SmtpSettingsInput,
+    @Args('input', { description: 'The server and its sender.' }) input: SmtpSettingsInput,
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
   ): Promise<SmtpSettingsModel> {
@@ -32,7 +32,7 @@ export class SmtpSettingsResolver {
       "ADMIN. Sends a test message through the configured server. On failure the error names a category (connection refused, timeout, TLS, authentication, rejected), never the remote server's own text.",
   })
   @RequirePermissions(Permission.SMTP_MANAGE)
-  async sendTestEmail(@Args('to') to: string): Promise<boolean> {
+  async sendTestEmail(@Args('to', { description: 'The address to send the test message to.' }) to: string): Promise<boolean> {
     return this.mail.sendTestEmail(to);
   }
 }

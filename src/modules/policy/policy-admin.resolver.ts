@@ -24,7 +24,7 @@ export class PolicyAdminResolver {
   async updateTwoFactorPolicy(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('input') input: UpdateTwoFactorPolicyInput,
+    @Args('input', { description: 'The fields to change.' }) input: UpdateTwoFactorPolicyInput,
   ): Promise<TwoFactorPolicyModel> {
     return TwoFactorPolicyModel.from(await this.policyAdmin.update(input, principal, client));
   }
@@ -37,7 +37,7 @@ export class PolicyAdminResolver {
   async resetTwoFactor(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('userId', { type: () => ID }) userId: string,
+    @Args('userId', { type: () => ID, description: 'The user to reset (not yourself).' }) userId: string,
   ): Promise<UserModel> {
     return UserModel.from(await this.resets.reset(userId, principal.userId, client));
   }

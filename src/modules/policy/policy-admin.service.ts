@@ -13,6 +13,9 @@ import { UserMethodsService } from '../methods/user-methods/user-methods.service
 import { SecurityEventType } from '../security-events/security-event-type';
 import { EventBus } from '../events/event-bus';
 import { UserEntity } from '../users/entities/user.entity';
+import { UsersService } from '../users/users.service';
+import { inTransaction } from '../../database/transactions';
+import { EnrollmentGrace } from './enrollment-grace';
 import { PolicyService } from './policy.service';
 import { TwoFactorPolicy } from './policy.types';
 import { mergePolicy, PolicyChanges, policyDifferences } from './policy.validation';
@@ -33,6 +36,7 @@ export class PolicyAdminService {
     private readonly userMethods: UserMethodsService,
     private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly users: UsersService,
   ) {}
 
   /**
@@ -56,8 +60,11 @@ export class PolicyAdminService {
       const updatedAt = this.clock.now();
       if (!(await this.policy.replace(current, next, updatedAt))) continue; // another admin saved first: merge again
 
-      // Only a new requirement can leave open sessions short of a second factor.
-      const sessionsDemoted = fields.includes('requirement') ? await this.demoteSessionsFallingShort({ ...next, updatedAt }) : 0;
+      // Whom the requirement covers, and since when (their grace counts from then).
+      if (fields.includes('requirement')) await this.syncRequirementCoverage();
+      // Only a new requirement or a shorter grace can leave open sessions short of a second factor.
+      const sessionsDemoted =
+        fields.includes('requirement') || fields.includes('enrollmentGraceDays') ? await this.demoteSessionsFallingShort({ ...next, updatedAt }) : 0;
       await this.events.publish({
         type: SecurityEventType.POLICY_UPDATED,
         actorId,
@@ -100,15 +107,32 @@ export class PolicyAdminService {
   }
 
   /**
+   * users.twoFactorRequiredSince from the policy as it is once this change is
+   * stored: changes are applied one at a time (the policy row is locked), so
+   * two admins changing the requirement at once leave it true to the last.
+   */
+  private async syncRequirementCoverage(): Promise<void> {
+    await inTransaction(
+      this.dataSource,
+      async (manager) => {
+        const policy = await this.policy.lockedInTransaction(manager);
+        await this.users.syncRequirementCoverage(manager, PolicyService.requiredRoles(policy), this.clock.now());
+      },
+      { name: 'requirement coverage' },
+    );
+  }
+
+  /**
    * Users who have an AUTHENTICATED session but no second factor although
-   * the policy now requires one for their role: their sessions become
+   * the policy now requires one for their role and their enrollment grace
+   * (EnrollmentGrace) has run out or never was: their sessions become
    * PENDING_ENROLLMENT (only me, currentSession, enrollment, cancel and
    * sign-out work; confirming a method returns a new AUTHENTICATED session),
    * so nobody keeps full access without 2FA once it is required. Set-based:
-   * the same statements for ten users or a million. Returns how many
-   * sessions were demoted.
+   * the same statements for ten users or a million. `onlyUserId`: one user
+   * (whose role just changed). Returns how many sessions were demoted.
    */
-  async demoteSessionsFallingShort(policy: TwoFactorPolicy): Promise<number> {
+  async demoteSessionsFallingShort(policy: TwoFactorPolicy, onlyUserId?: string): Promise<number> {
     const roles = Object.values(Role).filter((role) => PolicyService.requiresTwoFactor(policy, role));
     if (roles.length === 0) return 0;
     const primaryMethods = this.methods
@@ -127,6 +151,11 @@ export class PolicyAdminService {
         .andWhere('m.method IN (:...primaryMethods)');
       usersFallingShort.andWhere(`NOT EXISTS (${anyMethod.getQuery()})`, { primaryMethods });
     }
+    // Within their grace they keep signing in AUTHENTICATED, and keep the sessions they have.
+    usersFallingShort.andWhere('(u.twoFactorRequiredSince IS NULL OR u.twoFactorRequiredSince <= :coveredAfter)', {
+      coveredAfter: EnrollmentGrace.coveredAfter(policy, this.clock.now()),
+    });
+    if (onlyUserId) usersFallingShort.andWhere('u.id = :onlyUserId', { onlyUserId });
     const demoted = await this.sessions.demoteToEnrollment(usersFallingShort);
     if (demoted > 0) this.logger.log(`The 2FA requirement moved ${demoted} session(s) to PENDING_ENROLLMENT`);
     return demoted;

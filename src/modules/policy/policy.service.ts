@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
 import { TwoFactorPolicyEntity } from './entities/two-factor-policy.entity';
 import { DEFAULT_POLICY, TwoFactorPolicy, TwoFactorRequirement } from './policy.types';
@@ -19,10 +19,25 @@ export class PolicyService {
   constructor(@InjectRepository(TwoFactorPolicyEntity) private readonly policies: Repository<TwoFactorPolicyEntity>) {}
 
   async get(): Promise<TwoFactorPolicy> {
-    const row = await this.policies.findOneBy({ id: POLICY_ROW_ID });
-    if (!row) return { ...DEFAULT_POLICY, allowedMethods: [...DEFAULT_POLICY.allowedMethods], updatedAt: NEVER };
-    const { id: _id, allowedMethods, ...rest } = row;
-    return { ...rest, allowedMethods: allowedMethods.split(',').filter(Boolean) };
+    return toPolicy(await this.policies.findOneBy({ id: POLICY_ROW_ID }));
+  }
+
+  /**
+   * The policy, its row locked until the caller's transaction ends: what
+   * follows from a change (which users the requirement covers) is applied
+   * one change at a time, each from the policy as it then is.
+   */
+  async lockedInTransaction(manager: EntityManager): Promise<TwoFactorPolicy> {
+    const query = manager.getRepository(TwoFactorPolicyEntity).createQueryBuilder('p').where('p.id = :id', { id: POLICY_ROW_ID });
+    const type = manager.connection.options.type;
+    if (type === 'mysql' || type === 'mariadb') query.setLock('pessimistic_write');
+    return toPolicy(await query.getOne());
+  }
+
+  /** The roles the policy obliges to have a second factor ('all': every role, an integrator's too). */
+  static requiredRoles(policy: Pick<TwoFactorPolicy, 'requirement'>): Role[] | 'all' {
+    if (policy.requirement === TwoFactorRequirement.REQUIRED_FOR_ALL) return 'all';
+    return Object.values(Role).filter((role) => PolicyService.requiresTwoFactor(policy, role));
   }
 
   /** Whether the policy obliges a user of this role to have a second factor. */
@@ -68,4 +83,10 @@ export class PolicyService {
     await this.policies.save({ ...policy, id: POLICY_ROW_ID, allowedMethods: policy.allowedMethods.join(','), updatedAt });
     return { ...policy, updatedAt };
   }
+}
+
+function toPolicy(row: TwoFactorPolicyEntity | null): TwoFactorPolicy {
+  if (!row) return { ...DEFAULT_POLICY, allowedMethods: [...DEFAULT_POLICY.allowedMethods], updatedAt: NEVER };
+  const { id: _id, allowedMethods, ...rest } = row;
+  return { ...rest, allowedMethods: allowedMethods.split(',').filter(Boolean) };
 }

@@ -6,7 +6,15 @@ export enum TwoFactorRequirement {
   REQUIRED_FOR_ADMINS = 'REQUIRED_FOR_ADMINS',
   REQUIRED_FOR_ALL = 'REQUIRED_FOR_ALL',
 }
-registerEnumType(TwoFactorRequirement, { name: 'TwoFactorRequirement' });
+registerEnumType(TwoFactorRequirement, {
+  name: 'TwoFactorRequirement',
+  description: 'Who must use two-factor authentication.',
+  valuesMap: {
+    OPTIONAL: { description: 'Nobody must; anyone may.' },
+    REQUIRED_FOR_ADMINS: { description: 'Every ADMIN must; others may.' },
+    REQUIRED_FOR_ALL: { description: 'Every user must.' },
+  },
+});
 
 export enum TwoFactorFrequency {
   EVERY_LOGIN = 'EVERY_LOGIN',
@@ -14,6 +22,7 @@ export enum TwoFactorFrequency {
 }
 registerEnumType(TwoFactorFrequency, {
   name: 'TwoFactorFrequency',
+  description: 'When a user with 2FA is asked for a second factor.',
   valuesMap: {
     EVERY_LOGIN: { description: 'Every sign-in asks for a second factor.' },
     TRUSTED_DEVICE: { description: 'A browser or device that the user chose to trust skips 2FA for trustedDeviceDays.' },
@@ -36,6 +45,8 @@ export interface TwoFactorPolicy {
   adminBackupCodeTtlMinutes: number;
   /** How long after entering the password or a second factor a session may add a method without the password again. */
   reauthenticationMinutes: number;
+  /** Days a user whom the requirement newly covers may still sign in without a method (0: enroll at the next sign-in). */
+  enrollmentGraceDays: number;
   /** Whether a passwordless passkey may sign in without the password (signInWithPasskey). */
   allowPasskeySignIn: boolean;
   updatedAt: Date;
@@ -55,5 +66,6 @@ export const DEFAULT_POLICY: Omit<TwoFactorPolicy, 'updatedAt'> = {
   resendCooldownSeconds: 60,
   adminBackupCodeTtlMinutes: 30,
   reauthenticationMinutes: 15,
+  enrollmentGraceDays: 0,
   allowPasskeySignIn: true,
 };

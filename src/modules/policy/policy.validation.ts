@@ -12,7 +12,8 @@ export type PolicyNumberField =
   | 'emailCodeTtlMinutes'
   | 'resendCooldownSeconds'
   | 'adminBackupCodeTtlMinutes'
-  | 'reauthenticationMinutes';
+  | 'reauthenticationMinutes'
+  | 'enrollmentGraceDays';
 
 /**
  * The accepted range of each number (inclusive). cooldownFromAttempt is
@@ -46,6 +47,12 @@ export const POLICY_BOUNDS: Record<PolicyNumberField, { min: number; max: number
     description:
       'How long after entering the password or a second factor a session may add a method or change the preferred one without the password again: 1 to 1440 minutes.',
   },
+  enrollmentGraceDays: {
+    min: 0,
+    max: 90,
+    description:
+      'Days a user whom the requirement newly covers (by a policy change, a new account or a new role) may still sign in without a method: 0 to 90; 0 asks them to enroll at the next sign-in.',
+  },
 };
 
 export const ALLOWED_METHODS_DESCRIPTION =
@@ -65,6 +72,7 @@ export interface PolicyChanges {
   resendCooldownSeconds?: number | null;
   adminBackupCodeTtlMinutes?: number | null;
   reauthenticationMinutes?: number | null;
+  enrollmentGraceDays?: number | null;
   allowPasskeySignIn?: boolean | null;
 }
 

@@ -24,7 +24,7 @@ export class TrustedDevicesResolver {
   async revokeTrustedDevice(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('id', { type: () => ID }) id: string,
+    @Args('id', { type: () => ID, description: 'TrustedDevice.id.' }) id: string,
     @HttpRequest() req: Request,
     @HttpResponse() res: Response,
   ): Promise<boolean> {

@@ -2,10 +2,9 @@ import { Clock } from '@app/clock';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Brackets, Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
 import { DomainException } from '../../common/errors/domain.exception';
-import { decodeCursor, encodeCursor, pageSize } from '../../common/pagination/cursor';
 import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
 import { SecurityEventType } from '../security-events/security-event-type';
@@ -15,17 +14,13 @@ import { UserEntity } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher.service';
 import { passwordProblem } from './password-rules';
 import { isDuplicateKey } from '../../database/insert-rows';
+import { PolicyService } from '../policy/policy.service';
 
 export interface NewUser {
   email: string;
   password: string;
   displayName?: string | null;
   role?: Role | null;
-}
-
-export interface UserPage {
-  items: UserEntity[];
-  nextCursor: string | null;
 }
 
 @Injectable()
@@ -38,6 +33,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly events: EventBus,
     @Inject(Clock) private readonly clock: Clock,
+    private readonly policies: PolicyService,
   ) {}
 
   /** Creates the first admin from BOOTSTRAP_ADMIN_* when no user has that email. */
@@ -67,14 +63,21 @@ export class UsersService implements OnApplicationBootstrap {
     // Lower-casing can lengthen a string ('İ' becomes two code units): checked on what is stored.
     if (email.length > EMAIL_MAX_LENGTH) throw DomainException.badInput('email', `email must have at most ${EMAIL_MAX_LENGTH} characters`);
     const now = this.clock.now();
+    const role = input.role ?? Role.AGENT;
     const user = this.users.create({
       id: randomUUID(),
       email,
       passwordHash: await this.passwords.hash(input.password),
       displayName: input.displayName?.trim() || null,
-      role: input.role ?? Role.AGENT,
+      role,
       createdAt: now,
       updatedAt: now,
+      disabled: false,
+      lastSignInAt: null,
+      twoFactorEnabled: false,
+      // Created under a requirement that covers them: their enrollment grace starts now.
+      twoFactorRequiredSince: PolicyService.requiresTwoFactor(await this.policies.get(), role) ? now : null,
+      enrollmentRemindersSent: 0,
     });
     try {
       await this.users.insert(user);
@@ -100,32 +103,38 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findOneBy({ email: normalizeEmail(email) });
   }
 
-  /** Newest first; `search` matches email or display name. */
-  async list(first: number | null | undefined, after: string | null | undefined, search: string | null | undefined): Promise<UserPage> {
-    const size = pageSize(first);
-    const query = this.users.createQueryBuilder('u').orderBy('u.createdAt', 'DESC').addOrderBy('u.id', 'DESC').take(size + 1);
-    if (after) {
-      const [createdAt, id] = decodeCursor(after, 2);
-      const at = new Date(createdAt);
-      if (Number.isNaN(at.getTime())) throw DomainException.badInput('after', 'after is not a cursor this server gave out');
-      query.andWhere(
-        new Brackets((q) => q.where('u.createdAt < :at', { at }).orWhere('u.createdAt = :at AND u.id < :id', { at, id })),
-      );
-    }
-    const term = search?.trim();
-    if (term) {
-      if (term.length > 100) throw DomainException.badInput('search', 'search must have at most 100 characters');
-      const like = `%${term.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      query.andWhere(new Brackets((q) => q.where('u.email LIKE :like', { like }).orWhere('LOWER(u.displayName) LIKE :like', { like })));
-    }
-    const rows = await query.getMany();
-    const items = rows.slice(0, size);
-    const last = items[items.length - 1];
-    return { items, nextCursor: rows.length > size && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
-  }
-
   async verifyPassword(user: UserEntity | null, password: string): Promise<boolean> {
     return this.passwords.verify(user?.passwordHash ?? null, password);
+  }
+
+  /**
+   * Keeps users.twoFactorRequiredSince true to the policy: the users whom the
+   * requirement covers (`coveredRoles`, or 'all' roles) and who were not
+   * covered are covered from `now` (their grace starts, reminders to send);
+   * the others are covered no more. Set-based: two UPDATEs however many
+   * users. In the caller's transaction (which holds the policy row).
+   */
+  async syncRequirementCoverage(manager: EntityManager, coveredRoles: string[] | 'all', now: Date): Promise<void> {
+    const update = () => manager.getRepository(UserEntity).createQueryBuilder().update();
+    if (coveredRoles === 'all' || coveredRoles.length > 0) {
+      const cover = update()
+        .set({ twoFactorRequiredSince: now, enrollmentRemindersSent: 0 })
+        .where('twoFactorRequiredSince IS NULL');
+      if (coveredRoles !== 'all') cover.andWhere('role IN (:...coveredRoles)', { coveredRoles });
+      await cover.execute();
+    }
+    if (coveredRoles !== 'all') {
+      const uncover = update()
+        .set({ twoFactorRequiredSince: null, enrollmentRemindersSent: 0 })
+        .where('twoFactorRequiredSince IS NOT NULL');
+      if (coveredRoles.length > 0) uncover.andWhere('role NOT IN (:...coveredRoles)', { coveredRoles });
+      await uncover.execute();
+    }
+  }
+
+  /** The user reached AUTHENTICATED (User.lastSignInAt). */
+  async recordSignIn(userId: string, at: Date): Promise<void> {
+    await this.users.update({ id: userId }, { lastSignInAt: at });
   }
 
   /** Stores a new password (the caller confirmed the current one and ends other sessions). */

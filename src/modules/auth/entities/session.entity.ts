@@ -45,6 +45,10 @@ export class SessionEntity {
   @NullableDateColumn()
   verifiedAt: Date | null;
 
+  /** When an AUTHENTICATED session was last used, to the minute (written with its sliding expiry); null until then. */
+  @NullableDateColumn()
+  lastSeenAt: Date | null;
+
   @Column({ type: 'varchar', length: 45, nullable: true })
   ip: string | null;
 

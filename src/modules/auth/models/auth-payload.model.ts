@@ -3,15 +3,15 @@ import { SessionStage } from '../../../common/auth/session-stage';
 import { UserModel } from '../../users/models/user.model';
 import { TwoFactorChallengeModel } from './two-factor-challenge.model';
 
-@ObjectType('AuthPayload')
+@ObjectType('AuthPayload', { description: 'What a sign-in step answers: the new session and what it may do next.' })
 export class AuthPayloadModel {
-  @Field(() => SessionStage)
+  @Field(() => SessionStage, { description: 'The stage of the new session: what the token may do.' })
   stage: SessionStage;
 
   @Field({ description: 'A new token: the token of a pending stage is never reused for AUTHENTICATED.' })
   sessionToken: string;
 
-  @Field()
+  @Field({ description: 'When the new session ends unless used (pending stages: 10 minutes).' })
   expiresAt: Date;
 
   @Field(() => TwoFactorChallengeModel, { nullable: true, description: 'Set when the stage is PENDING_TWO_FACTOR.' })
@@ -23,7 +23,7 @@ export class AuthPayloadModel {
   @Field(() => String, { nullable: true, description: 'Set when verifyTwoFactor was asked to remember the device.' })
   trustedDeviceToken?: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When trustedDeviceToken stops skipping the second factor.' })
   trustedDeviceExpiresAt?: Date | null;
 
   /** Not in the schema: the trusted-device token given at sign-in was refused (signIn clears its cookie). */

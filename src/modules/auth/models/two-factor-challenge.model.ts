@@ -2,7 +2,7 @@ import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 
 /** What a PENDING_TWO_FACTOR session may answer with, and when. Filled by the challenge module. */
-@ObjectType('TwoFactorChallenge')
+@ObjectType('TwoFactorChallenge', { description: 'The second factor a PENDING_TWO_FACTOR session owes, and when it may be answered.' })
 export class TwoFactorChallengeModel {
   /** Not GraphQL fields: let a method's field resolver (e.g. passkey options) find the challenge. */
   sessionId?: string;
@@ -23,7 +23,7 @@ export class TwoFactorChallengeModel {
   @Field(() => Date, { nullable: true, description: 'When resendTwoFactorCode will next be accepted.' })
   resendAvailableAt: Date | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Wrong codes left before ACCOUNT_LOCKED (shared by every method and sign-in).' })
   attemptsRemaining: number;
 
   @Field(() => Date, { nullable: true, description: 'Set while a cooldown runs: verifyTwoFactor answers TOO_MANY_ATTEMPTS until then.' })
@@ -32,6 +32,6 @@ export class TwoFactorChallengeModel {
   @Field(() => Int, { nullable: true, description: "Days that 'Don't ask again' would trust this device; null when the policy is EVERY_LOGIN." })
   rememberDeviceDays: number | null;
 
-  @Field()
+  @Field({ description: 'When this pending sign-in ends.' })
   expiresAt: Date;
 }

@@ -3,10 +3,10 @@ import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import { TwoFactorMethod, VERIFY_CODE_DESCRIPTION } from '../../../common/auth/two-factor-method';
 import { JsonValue } from '../../../graphql/json.scalar';
 
-@InputType('VerifyTwoFactorInput')
+@InputType('VerifyTwoFactorInput', { description: 'The answer to a pending sign-in\'s challenge.' })
 export class VerifyTwoFactorInput {
   /** A GraphQL enum: the schema already refuses unknown values (integrators register theirs). */
-  @Field(() => TwoFactorMethod)
+  @Field(() => TwoFactorMethod, { description: 'Which factor answers: one of challenge.methods.' })
   @IsString()
   method: TwoFactorMethod;
 

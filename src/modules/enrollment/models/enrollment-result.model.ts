@@ -2,9 +2,9 @@ import { Field, ObjectType } from '@nestjs/graphql';
 import { AuthPayloadModel } from '../../auth/models/auth-payload.model';
 import { TwoFactorStatusModel } from './two-factor-status.model';
 
-@ObjectType('EnrollmentResult')
+@ObjectType('EnrollmentResult', { description: 'What a confirmed enrollment changed.' })
 export class EnrollmentResultModel {
-  @Field(() => TwoFactorStatusModel)
+  @Field(() => TwoFactorStatusModel, { description: "The user's 2FA now." })
   twoFactor: TwoFactorStatusModel;
 
   @Field(() => [String], {

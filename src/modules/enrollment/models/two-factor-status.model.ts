@@ -1,7 +1,7 @@
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 
-@ObjectType('TwoFactorStatus')
+@ObjectType('TwoFactorStatus', { description: "A user's two-factor authentication at a glance." })
 export class TwoFactorStatusModel {
   /** Not a GraphQL field: lets a method's field resolver (e.g. passkeys) find the user. */
   userId: string;
@@ -12,7 +12,7 @@ export class TwoFactorStatusModel {
   @Field(() => [TwoFactorMethod], { description: 'The enabled methods (never BACKUP_CODE, which comes with any of them).' })
   methods: string[];
 
-  @Field(() => TwoFactorMethod, { nullable: true })
+  @Field(() => TwoFactorMethod, { nullable: true, description: 'The method asked for first at sign-in; null while none is enabled.' })
   preferredMethod: string | null;
 
   @Field(() => Int, { description: "Unused codes of the user's own ten." })

@@ -6,21 +6,21 @@ import { Allow } from 'class-validator';
  * place, BAD_USER_INPUT naming the field); @Allow keeps the global
  * whitelisting ValidationPipe from stripping the fields.
  */
-@InputType('SmtpSettingsInput')
+@InputType('SmtpSettingsInput', { description: 'The Custom SMTP Server to send through.' })
 export class SmtpSettingsInput {
-  @Field()
+  @Field({ description: 'Host name or address (SMTP_ALLOWED_HOSTS may restrict it).' })
   @Allow()
   host: string;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Port, 1 to 65535.' })
   @Allow()
   port: number;
 
-  @Field()
+  @Field({ description: 'TLS from the first byte (port 465); false: STARTTLS, required before a password is sent to a server that is not loopback.' })
   @Allow()
   secure: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The login name; omit for a server without a login.' })
   @Allow()
   username?: string | null;
 
@@ -32,11 +32,11 @@ export class SmtpSettingsInput {
   @Allow()
   password?: string | null;
 
-  @Field()
+  @Field({ description: 'The sender address of every message.' })
   @Allow()
   fromAddress: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The sender name shown beside it.' })
   @Allow()
   fromName?: string | null;
 }

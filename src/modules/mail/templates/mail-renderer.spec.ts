@@ -8,7 +8,7 @@ const renderer = new MailRenderer('Acme <Support>');
 describe('mail templates', () => {
   it('every template renders an HTML and a text part in the app name', () => {
     for (const name of Object.keys(MAIL_TEMPLATES) as MailTemplateName[]) {
-      const mail = renderer.render(name, { code: '123456', expiresInMinutes: 10, method: 'EMAIL', occurredAt: '2026-11-22 03:00 UTC' });
+      const mail = renderer.render(name, { code: '123456', expiresInMinutes: 10, method: 'EMAIL', occurredAt: '2026-11-22 03:00 UTC', dueAt: '2026-12-06 03:00 UTC', daysLeft: 14 });
       expect(mail.subject, name).toContain('Acme <Support>');
       expect(mail.subject, name).not.toMatch(/[\r\n]/);
       expect(mail.text, name).toContain('Acme <Support>');

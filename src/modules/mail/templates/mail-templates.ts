@@ -209,4 +209,30 @@ export const MAIL_TEMPLATES: Record<MailTemplateName, MailTemplateSource> = {
     html: '<p>A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was removed from your account: it no longer signs in.</p>' + HTML_WHEN + HTML_NOT_YOU,
     text: 'A passkey{{#if passkeyName}} ({{passkeyName}}){{/if}} was removed from your account: it no longer signs in.\n\n' + TEXT_WHEN + TEXT_NOT_YOU,
   },
+  'enrollment-reminder': {
+    subject: '{{appName}}: set up two-factor authentication by {{dueAt}}',
+    required: ['dueAt'],
+    html:
+      '<p>Your administrator now requires two-factor authentication for your account. ' +
+      'Set it up by <strong>{{dueAt}}</strong>{{#if daysLeft}} ({{daysLeft}} {{plural daysLeft "day"}} from now){{/if}}: ' +
+      'sign in and turn on a second factor (an authenticator app or codes by email) from your profile.</p>' +
+      '<p>After that date you will be asked to set it up before you can do anything else.</p>',
+    text:
+      'Your administrator now requires two-factor authentication for your account. ' +
+      'Set it up by {{dueAt}}{{#if daysLeft}} ({{daysLeft}} {{plural daysLeft "day"}} from now){{/if}}: ' +
+      'sign in and turn on a second factor (an authenticator app or codes by email) from your profile.\n\n' +
+      'After that date you will be asked to set it up before you can do anything else.',
+  },
+  'enrollment-last-reminder': {
+    subject: '{{appName}}: one day left to set up two-factor authentication',
+    required: ['dueAt'],
+    html:
+      '<p>Two-factor authentication becomes mandatory for your account on <strong>{{dueAt}}</strong>, and you have not set it up yet. ' +
+      'Sign in and turn on a second factor from your profile now.</p>' +
+      '<p>After that date you will be asked to set it up before you can do anything else.</p>',
+    text:
+      'Two-factor authentication becomes mandatory for your account on {{dueAt}}, and you have not set it up yet. ' +
+      'Sign in and turn on a second factor from your profile now.\n\n' +
+      'After that date you will be asked to set it up before you can do anything else.',
+  },
 };

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 
 /** Shown once, while the enrollment is pending: after confirmation the secret is never readable again. */
-@ObjectType('AuthenticatorEnrollment')
+@ObjectType('AuthenticatorEnrollment', { description: 'An authenticator-app enrollment in progress: add the secret to the app, then confirm with a code.' })
 export class AuthenticatorEnrollmentModel {
   @Field({ description: 'Base32 secret for manual entry into the app.' })
   secret: string;
@@ -12,6 +12,6 @@ export class AuthenticatorEnrollmentModel {
   @Field({ description: 'data:image/png;base64,… a QR code of otpauthUri.' })
   qrCodeDataUrl: string;
 
-  @Field()
+  @Field({ description: 'When this enrollment expires unless confirmed.' })
   expiresAt: Date;
 }

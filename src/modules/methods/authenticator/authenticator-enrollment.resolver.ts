@@ -36,7 +36,7 @@ export class AuthenticatorEnrollmentResolver {
   })
   @AllowPendingEnrollment()
   @SensitiveRateLimit()
-  confirmAuthenticatorEnrollment(@Args('code') code: string, @CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<EnrollmentResultModel> {
+  confirmAuthenticatorEnrollment(@Args('code', { description: 'The six digits the app shows now.' }) code: string, @CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<EnrollmentResultModel> {
     return this.confirmation.confirm(principal, TwoFactorMethod.AUTHENTICATOR_APP, { code }, client);
   }
 }

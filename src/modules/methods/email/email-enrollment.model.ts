@@ -1,6 +1,6 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 
-@ObjectType('EmailEnrollment')
+@ObjectType('EmailEnrollment', { description: 'An email enrollment in progress: a code was sent; confirm with it.' })
 export class EmailEnrollmentModel {
   @Field({ description: 'The masked address the code was sent to (j***@example.com).' })
   sentTo: string;

@@ -47,7 +47,7 @@ export class EmailEnrollmentResolver {
   @Mutation(() => EnrollmentResultModel, { description: 'A wrong code counts against the user\'s attempts, as at sign-in.' })
   @AllowPendingEnrollment()
   @SensitiveRateLimit()
-  confirmEmailEnrollment(@Args('code') code: string, @CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<EnrollmentResultModel> {
+  confirmEmailEnrollment(@Args('code', { description: 'The six digits of the email.' }) code: string, @CurrentPrincipal() principal: Principal, @Client() client: ClientInfo): Promise<EnrollmentResultModel> {
     return this.confirmation.confirm(principal, EMAIL, { code }, client);
   }
 }

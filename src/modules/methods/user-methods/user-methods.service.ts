@@ -57,6 +57,7 @@ export class UserMethodsService {
     const repo = manager.getRepository(UserMethodEntity);
     const hasPreferred = (await repo.countBy({ userId, preferred: 1 })) > 0;
     await repo.insert({ userId, method, enabledAt: now, preferred: hasPreferred ? 0 : 1 });
+    await this.syncEnabledFlag(manager, userId);
   }
 
   /**
@@ -67,9 +68,10 @@ export class UserMethodsService {
     const run = async (m: EntityManager) => {
       const repo = m.getRepository(UserMethodEntity);
       await repo.delete({ userId, method });
-      if ((await repo.countBy({ userId, preferred: 1 })) > 0) return;
+      if ((await repo.countBy({ userId, preferred: 1 })) > 0) return this.syncEnabledFlag(m, userId);
       const next = await repo.findOne({ where: { userId }, order: { enabledAt: 'ASC', method: 'ASC' } });
       if (next) await repo.update({ userId, method: next.method }, { preferred: 1 });
+      await this.syncEnabledFlag(m, userId);
     };
     if (manager) return run(manager);
     await inTransaction(this.dataSource, async (m) => {
@@ -97,6 +99,26 @@ export class UserMethodsService {
 
   /** Forgets every method of the user (admin reset). */
   async removeAll(userId: string): Promise<void> {
-    await this.methods.delete({ userId });
+    await inTransaction(this.dataSource, async (m) => {
+      await this.lockUser(m, userId);
+      await m.getRepository(UserMethodEntity).delete({ userId });
+      await this.syncEnabledFlag(m, userId);
+    });
+  }
+
+  /**
+   * users.twoFactorEnabled (the admin's filter and its indexed count) says
+   * whether the user has any row here: recomputed from the rows in the
+   * transaction that changed them, so it cannot drift from them.
+   */
+  private async syncEnabledFlag(manager: EntityManager, userId: string): Promise<void> {
+    const methods = manager.connection.getMetadata(UserMethodEntity).tableName;
+    await manager
+      .getRepository(UserEntity)
+      .createQueryBuilder()
+      .update()
+      .set({ twoFactorEnabled: () => `CASE WHEN EXISTS (SELECT 1 FROM ${methods} m WHERE m.userId = :userId) THEN 1 ELSE 0 END` })
+      .where('id = :userId', { userId })
+      .execute();
   }
 }

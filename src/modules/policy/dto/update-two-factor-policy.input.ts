@@ -9,7 +9,7 @@ import { ALLOWED_METHODS_DESCRIPTION, POLICY_BOUNDS, PolicyChanges } from '../po
  * checked on the merged policy by mergePolicy (policy.validation.ts); the
  * decorators here only let the fields through the global validation pipe.
  */
-@InputType('UpdateTwoFactorPolicyInput')
+@InputType('UpdateTwoFactorPolicyInput', { description: 'A change to the policy: omitted (or null) fields keep their value.' })
 export class UpdateTwoFactorPolicyInput implements PolicyChanges {
   @Field(() => TwoFactorRequirement, { nullable: true, description: 'Who must use 2FA.' })
   @IsOptional()
@@ -70,6 +70,11 @@ export class UpdateTwoFactorPolicyInput implements PolicyChanges {
   @IsOptional()
   @IsInt()
   reauthenticationMinutes?: number | null;
+
+  @Field(() => Int, { nullable: true, description: POLICY_BOUNDS.enrollmentGraceDays.description })
+  @IsOptional()
+  @IsInt()
+  enrollmentGraceDays?: number | null;
 
   @Field(() => Boolean, { nullable: true, description: 'Whether a passwordless passkey may sign in without the password (signInWithPasskey).' })
   @IsOptional()

@@ -45,6 +45,9 @@ export class TwoFactorPolicyEntity {
   @Column({ type: 'int', default: 15 })
   reauthenticationMinutes: number;
 
+  @Column({ type: 'int', default: 0 })
+  enrollmentGraceDays: number;
+
   @Column({ type: 'boolean', default: true })
   allowPasskeySignIn: boolean;
 

@@ -2,18 +2,18 @@ import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { TwoFactorMethod } from '../../../common/auth/two-factor-method';
 import { TwoFactorFrequency, TwoFactorPolicy, TwoFactorRequirement } from '../policy.types';
 
-@ObjectType('TwoFactorPolicy')
+@ObjectType('TwoFactorPolicy', { description: 'The one 2FA policy of this deployment.' })
 export class TwoFactorPolicyModel {
-  @Field(() => TwoFactorRequirement)
+  @Field(() => TwoFactorRequirement, { description: 'Who must use 2FA (default OPTIONAL).' })
   requirement: TwoFactorRequirement;
 
   @Field(() => [TwoFactorMethod], { description: 'Which methods users may enable (default EMAIL, AUTHENTICATOR_APP and PASSKEY); BACKUP_CODE is always accepted.' })
   allowedMethods: string[];
 
-  @Field(() => TwoFactorFrequency)
+  @Field(() => TwoFactorFrequency, { description: 'When a second factor is asked (default TRUSTED_DEVICE).' })
   frequency: TwoFactorFrequency;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: "Days 'Don't ask again' trusts a device (default 90), 1-365." })
   trustedDeviceDays: number;
 
   @Field(() => Int, { description: 'Failed code entries allowed before ACCOUNT_LOCKED (default 5).' })
@@ -43,10 +43,15 @@ export class TwoFactorPolicyModel {
   })
   reauthenticationMinutes: number;
 
+  @Field(() => Int, {
+    description: 'Days a user whom the requirement newly covers may still sign in without a method (default 0: enroll at the next sign-in), 0-90.',
+  })
+  enrollmentGraceDays: number;
+
   @Field({ description: 'Whether a passwordless passkey may sign in without the password (default true).' })
   allowPasskeySignIn: boolean;
 
-  @Field()
+  @Field({ description: 'When an admin last changed it (the epoch while it is the defaults).' })
   updatedAt: Date;
 
   static from(policy: TwoFactorPolicy): TwoFactorPolicyModel {

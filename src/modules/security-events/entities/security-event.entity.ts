@@ -1,12 +1,19 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { DateColumn } from '../../../database/columns';
 
-/** Append-only audit trail. Never holds a code, token or password. */
+/**
+ * Append-only audit trail. Never holds a code, token or password. Pages are
+ * newest first by (createdAt, id); each filter of securityEvents has an index
+ * that ends in createdAt (InnoDB appends the primary key), so a page reads
+ * its rows in order and stops (security-events.service.ts).
+ */
 @Entity('security_events')
-@Index('IDX_security_events_user', ['userId', 'id'])
+@Index('IDX_security_events_user_created', ['userId', 'createdAt'])
 @Index('IDX_security_events_created', ['createdAt'])
-// The sign-in throttle's "known client" check: a user's own successful sign-ins, recent first.
+// The sign-in throttle's "known client" check (a user's own successful sign-ins), and a user's events by type.
 @Index('IDX_security_events_user_type', ['userId', 'type', 'createdAt'])
+@Index('IDX_security_events_type', ['type', 'createdAt'])
+@Index('IDX_security_events_ip', ['ip', 'createdAt'])
 export class SecurityEventEntity {
   /** Integer so that SQLite can autoincrement it; 2^31 events is decades at any plausible rate. */
   @PrimaryGeneratedColumn({ type: 'int' })

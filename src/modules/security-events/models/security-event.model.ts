@@ -1,15 +1,13 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { SecurityEventEntity } from '../entities/security-event.entity';
+import { SECURITY_EVENT_TYPE_DESCRIPTION } from '../security-event-descriptions';
 
-@ObjectType('SecurityEvent')
+@ObjectType('SecurityEvent', { description: 'One entry of the audit log: something that happened to an account.' })
 export class SecurityEventModel {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The entry id.' })
   id: string;
 
-  @Field({
-    description:
-      'e.g. SIGN_IN_SUCCEEDED, SIGN_IN_FAILED, TWO_FACTOR_FAILED, ACCOUNT_LOCKED, METHOD_ENABLED, METHOD_DISABLED, BACKUP_CODE_USED, BACKUP_CODES_REGENERATED, BACKUP_CODE_ISSUED, TWO_FACTOR_RESET, POLICY_UPDATED, SMTP_UPDATED',
-  })
+  @Field({ description: SECURITY_EVENT_TYPE_DESCRIPTION })
   type: string;
 
   @Field(() => ID, { nullable: true, description: 'The user the event is about.' })
@@ -18,13 +16,13 @@ export class SecurityEventModel {
   @Field(() => ID, { nullable: true, description: 'The user who acted, when another (an admin).' })
   actorId: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The client address of the request that caused it; null for the operator and background work.' })
   ip: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The User-Agent of that request.' })
   userAgent: string | null;
 
-  @Field()
+  @Field({ description: 'When it happened.' })
   createdAt: Date;
 
   @Field(() => String, {
@@ -48,11 +46,11 @@ export class SecurityEventModel {
   }
 }
 
-@ObjectType('SecurityEventPage')
+@ObjectType('SecurityEventPage', { description: 'One page of the audit log, newest first.' })
 export class SecurityEventPageModel {
-  @Field(() => [SecurityEventModel])
+  @Field(() => [SecurityEventModel], { description: 'The events of this page.' })
   items: SecurityEventModel[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Pass as `after` for the next page; null on the last page.' })
   nextCursor: string | null;
 }
