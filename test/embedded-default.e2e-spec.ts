@@ -66,6 +66,10 @@ describe('embedded default (SQLite)', () => {
     const next = await t.gql(`query($after: String) { users(role: ADMIN, first: 1, after: $after) { items { email } } }`, { after: admins.data.users.nextCursor }, { token: admin });
     expect([admins.data.users.items[0].email, next.data.users.items[0].email]).toEqual(['other@example.com', 'admin@example.com']);
     const events = await t.gql(`{ securityEvents(types: ["USER_DISABLED", "USER_CREATED"], first: 10) { items { type } } }`, {}, { token: admin });
-    expect(events.data.securityEvents.items.map((e: { type: string }) => e.type)).toEqual(['USER_DISABLED', 'USER_CREATED', 'USER_CREATED']);
+    // Newest first: the disabling, then the users created (the file's other tests create some too).
+    const types = events.data.securityEvents.items.map((e: { type: string }) => e.type);
+    expect(types[0]).toBe('USER_DISABLED');
+    expect(types.slice(1).every((type: string) => type === 'USER_CREATED')).toBe(true);
+    expect(types.length).toBeGreaterThanOrEqual(3);
   });
 });

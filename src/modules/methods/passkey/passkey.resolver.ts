@@ -51,14 +51,18 @@ export class PasskeyResolver {
   confirmPasskeyEnrollment(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('credential', { type: () => JsonValue }) credential: unknown,
-    @Args('name', { type: () => String, nullable: true }) name: string | null,
+    @Args('credential', { type: () => JsonValue, description: 'The RegistrationResponseJSON of navigator.credentials.create (credential.toJSON()).' }) credential: unknown,
+    @Args('name', { type: () => String, nullable: true, description: 'A name for it; default one from the authenticator model or the browser.' }) name: string | null,
   ): Promise<EnrollmentResultModel> {
     return this.enrollment.confirm(principal, credential, name, client);
   }
 
-  @Mutation(() => PasskeyModel)
-  renamePasskey(@CurrentPrincipal() principal: Principal, @Args('id', { type: () => ID }) id: string, @Args('name') name: string): Promise<PasskeyModel> {
+  @Mutation(() => PasskeyModel, { description: 'AUTHENTICATED. Gives one of your passkeys a new name (1 to 64 characters).' })
+  renamePasskey(
+    @CurrentPrincipal() principal: Principal,
+    @Args('id', { type: () => ID, description: 'The passkey (Passkey.id).' }) id: string,
+    @Args('name', { description: 'Its new name.' }) name: string,
+  ): Promise<PasskeyModel> {
     return this.management.rename(principal, id, name);
   }
 
@@ -69,8 +73,8 @@ export class PasskeyResolver {
   removePasskey(
     @CurrentPrincipal() principal: Principal,
     @Client() client: ClientInfo,
-    @Args('id', { type: () => ID }) id: string,
-    @Args('password') password: string,
+    @Args('id', { type: () => ID, description: 'The passkey (Passkey.id).' }) id: string,
+    @Args('password', { description: 'The account password, asked again.' }) password: string,
   ): Promise<TwoFactorStatusModel> {
     return this.management.remove(principal, id, password, client);
   }
@@ -90,7 +94,7 @@ export class PasskeyResolver {
   })
   @Public()
   @SensitiveRateLimit()
-  signInWithPasskey(@Args('input') input: PasskeySignInInput, @Client() client: ClientInfo): Promise<AuthPayloadModel> {
+  signInWithPasskey(@Args('input', { description: 'The challenge and the assertion answering it.' }) input: PasskeySignInInput, @Client() client: ClientInfo): Promise<AuthPayloadModel> {
     return this.signIns.signIn(input.challengeId, input.credential, client);
   }
 }

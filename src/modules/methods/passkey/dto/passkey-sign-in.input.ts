@@ -2,9 +2,9 @@ import { Field, ID, InputType } from '@nestjs/graphql';
 import { IsDefined, IsString, MaxLength } from 'class-validator';
 import { JsonValue } from '../../../../graphql/json.scalar';
 
-@InputType('PasskeySignInInput')
+@InputType('PasskeySignInInput', { description: 'The answer to startPasskeySignIn.' })
 export class PasskeySignInInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'PasskeySignIn.challengeId of startPasskeySignIn.' })
   @IsString()
   @MaxLength(64)
   challengeId: string;

@@ -1,18 +1,18 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { PasskeyEntity } from '../entities/passkey.entity';
 
-@ObjectType('Passkey')
+@ObjectType('Passkey', { description: 'A passkey or security key (WebAuthn) registered to the user.' })
 export class PasskeyModel {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id (renamePasskey, removePasskey).' })
   id: string;
 
   @Field({ description: "The name the user gave it (or one made from the authenticator's type), e.g. 'YubiKey 5' or 'Passkey on Chrome'." })
   name: string;
 
-  @Field()
+  @Field({ description: 'When it was registered.' })
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it last signed in; null before its first use.' })
   lastUsedAt: Date | null;
 
   @Field({ description: 'True when it can sign in without a password (discoverable and user-verifying).' })
