@@ -236,6 +236,20 @@ describe('passkeys (WebAuthn) on MariaDB', () => {
     t.clock.advanceMinutes(31);
   });
 
+  it('a disabled account gets ACCOUNT_DISABLED from a passwordless sign-in, and only after a valid assertion', async () => {
+    const user = await newUser('disabled-pk@example.com');
+    ok(await enroll(user));
+    const userId = ok(await t.gql(`{ me { id } }`, {}, { token: user.token })).me.id;
+    ok(await t.gql(`mutation($id: ID!) { disableUser(id: $id) { disabled } }`, { id: userId }, { token: admin }));
+    const bad = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    expect(errorCode(await t.gql(PASSWORDLESS, { id: bad.challengeId, c: user.device.get(bad.options, { userVerified: false }) }))).toBe('INVALID_CREDENTIALS');
+    const good = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    expect(errorCode(await t.gql(PASSWORDLESS, { id: good.challengeId, c: user.device.get(good.options) }))).toBe('ACCOUNT_DISABLED');
+    ok(await t.gql(`mutation($id: ID!) { enableUser(id: $id) { disabled } }`, { id: userId }, { token: admin }));
+    const again = ok(await t.gql(START_PASSWORDLESS)).startPasskeySignIn;
+    expect(ok(await t.gql(PASSWORDLESS, { id: again.challengeId, c: user.device.get(again.options) })).signInWithPasskey.stage).toBe('AUTHENTICATED');
+  });
+
   it('removing passkeys: the last one turns PASSKEY and 2FA off; each removal is recorded and mailed; an admin reset removes them all', async () => {
     const user = await newUser('remove@example.com');
     ok(await enroll(user, 'Laptop'));

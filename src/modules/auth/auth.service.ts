@@ -104,8 +104,6 @@ export class AuthService {
       await this.events.publish({ type: SecurityEventType.SIGN_IN_FAILED, userId: proof.userId, client, details });
       throw new DomainException(ErrorCode.INVALID_CREDENTIALS, 'This sign-in could not be verified.');
     }
-    // A disabled account is told so only now, after a valid proof (a guesser learns nothing).
-    this.issuer.assertMaySignIn(proof.user);
     await this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describeError(error)}`));
     return this.issuer.authenticated(proof.user, client, details);
   }
