@@ -23,6 +23,9 @@ registerEnumType(TwoFactorMethod, { name: 'TwoFactorMethod', description: 'A sec
 
 const CONTRACT_METHODS: readonly string[] = Object.values(TwoFactorMethod);
 
+/** VerifyTwoFactorInput.credential, as the contract describes it. */
+export const VERIFY_CREDENTIAL_DESCRIPTION = 'For PASSKEY: the AuthenticationResponseJSON answering challenge.passkeyOptions.';
+
 /** VerifyTwoFactorInput.code, as the contract describes it. */
 export const VERIFY_CODE_DESCRIPTION =
   'Six ASCII digits for EMAIL and AUTHENTICATOR_APP (spaces ignored); any other form is BAD_USER_INPUT and costs no attempt. Required for every method but PASSKEY.';

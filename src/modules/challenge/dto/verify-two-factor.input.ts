@@ -1,6 +1,6 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
-import { TwoFactorMethod, VERIFY_CODE_DESCRIPTION } from '../../../common/auth/two-factor-method';
+import { TwoFactorMethod, VERIFY_CODE_DESCRIPTION, VERIFY_CREDENTIAL_DESCRIPTION } from '../../../common/auth/two-factor-method';
 import { JsonValue } from '../../../graphql/json.scalar';
 
 @InputType('VerifyTwoFactorInput', { description: 'The answer to a pending sign-in\'s challenge.' })
@@ -16,7 +16,7 @@ export class VerifyTwoFactorInput {
   @MaxLength(64, { message: 'code is not a code of this method' })
   code?: string | null;
 
-  @Field(() => JsonValue, { nullable: true, description: 'For PASSKEY: the AuthenticationResponseJSON answering challenge.passkeyOptions.' })
+  @Field(() => JsonValue, { nullable: true, description: VERIFY_CREDENTIAL_DESCRIPTION })
   @IsOptional()
   credential?: unknown;
 
