@@ -59,6 +59,7 @@ export class SmsMethodHandler implements TwoFactorMethodHandler {
   }
 
   async verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    if (!(await this.isEnabled(request.userId))) return { status: 'unavailable' };
     return { status: await this.codes.check(request.userId, request.challengeId, 'sign-in', request.code, request.now) };
   }
 

@@ -2,9 +2,10 @@ import type { NextFunction, Request, Response } from 'express';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
-/** What every log line of one request carries. */
+/** What every log line of one request carries, and what the request read once for all its steps. */
 interface RequestScope {
   requestId: string;
+  memo?: Map<string, unknown>;
 }
 
 const scope = new AsyncLocalStorage<RequestScope>();
@@ -24,6 +25,18 @@ export function requestIdOf(headers: Request['headers']): string {
   const trace = typeof traceparent === 'string' ? TRACEPARENT.exec(traceparent.trim()) : null;
   if (trace && !/^0+$/.test(trace[1])) return trace[1];
   return randomUUID();
+}
+
+/**
+ * What this request has already read and may read again without asking the
+ * database (the policy, read with the session in the same statement).
+ * Undefined outside a request: the mail worker and the operator commands
+ * read fresh every time.
+ */
+export function requestMemo(): Map<string, unknown> | undefined {
+  const store = scope.getStore();
+  if (!store) return undefined;
+  return (store.memo ??= new Map());
 }
 
 /** The id of the request whose work is running now (undefined outside a request: the mail worker, start-up). */

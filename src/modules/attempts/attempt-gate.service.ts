@@ -12,7 +12,8 @@ import { LockoutService } from './lockout.service';
 
 /** What a method made of an answer. */
 export type AcceptedVerdict = { status: 'accepted'; /** Facts for the events, never the code. */ details?: Record<string, string | number | boolean>; trustsDevice?: boolean };
-export type CheckVerdict = AcceptedVerdict | { status: 'refused' } | { status: 'expired' };
+/** 'unavailable': the user has no such method; the attempt is given back (METHOD_NOT_AVAILABLE). */
+export type CheckVerdict = AcceptedVerdict | { status: 'refused' } | { status: 'expired' } | { status: 'unavailable' };
 
 /** One code check (a verification at sign-in, a confirmation at enrollment) to run under the user's attempts. */
 export interface GatedCheck<T> {
@@ -58,6 +59,10 @@ export class AttemptGate {
     } catch (error) {
       await this.attempts.released(claim);
       throw error;
+    }
+    if (verdict.status === 'unavailable') {
+      await this.attempts.released(claim);
+      throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
     }
     if (verdict.status !== 'accepted') throw await this.failure(check, claim, verdict.status);
 

@@ -5,6 +5,7 @@ import { In, Repository } from 'typeorm';
 import { DomainException } from '../../common/errors/domain.exception';
 import { ErrorCode } from '../../common/errors/error-code';
 import { conditionalUpdate } from '../../database/conditional-update';
+import { hydrate, JoinedRead, selectColumns } from '../../database/joined-read';
 import { insertIfAbsent } from '../../database/insert-rows';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { AttemptClaim, AttemptsSnapshot, busy, FailureOutcome, lockedError, LockoutStarted } from './attempt-outcomes';
@@ -81,6 +82,16 @@ export class AttemptsService {
   /** For the challenge's attemptsRemaining and retryAvailableAt, and whether a lockout runs: one read. */
   async snapshot(userId: string, policy: TwoFactorPolicy): Promise<AttemptsSnapshot> {
     return this.snapshotOf(await this.read(userId), policy);
+  }
+
+  /** The user's counter row as part of another statement (the sign-in read), for `userIdColumn`. */
+  joined(alias: string, prefix: string, userIdColumn: string): JoinedRead<TwoFactorAttemptsEntity | null> {
+    const table = this.attempts.manager.connection.driver.escape(this.attempts.metadata.tableName);
+    return {
+      join: `${table} ${alias} ON ${alias}.userId = ${userIdColumn}`,
+      columns: selectColumns(this.attempts, alias, prefix),
+      read: (row) => hydrate(this.attempts, row, prefix),
+    };
   }
 
   /** The user's counter row as it is (null before their first attempt). */

@@ -5,6 +5,7 @@ import { SessionStrategy } from '../../common/guards/session.guard';
 import { EventsModule } from '../events/events.module';
 import { SecurityEventsModule } from '../security-events/security-events.module';
 import { UsersModule } from '../users/users.module';
+import { AuthPayloadResolver } from './auth-payload.resolver';
 import { AuthResolver } from './auth.resolver';
 import { AuthService } from './auth.service';
 import { BearerStrategy } from './bearer.strategy';
@@ -28,6 +29,7 @@ import { SessionsService } from './sessions.service';
   providers: [
     AuthService,
     AuthResolver,
+    AuthPayloadResolver,
     SessionsService,
     SessionIssuer,
     PasswordConfirmation,

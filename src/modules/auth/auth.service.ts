@@ -16,7 +16,7 @@ import { AuthPayloadModel } from './models/auth-payload.model';
 import { PasswordConfirmation } from './password-confirmation.service';
 import { SessionIssuer } from './session-issuer.service';
 import { SessionsService } from './sessions.service';
-import { SignInContext } from './sign-in-flow';
+import { SignInContext, SignInFlow } from './sign-in-flow';
 
 /**
  * What a passwordless proof (a passkey assertion) established: the user it
@@ -43,19 +43,14 @@ export class AuthService {
   ) {}
 
   /**
-   * Checks the password, then lets `afterPassword` (the SignInFlow) open the
-   * session at the stage the user needs. An unknown email and a wrong
-   * password cost the same argon2 run and get the same answer.
+   * Checks the password, then lets the SignInFlow open the session at the
+   * stage the user needs. An unknown email and a wrong password cost the
+   * same argon2 run and get the same answer.
    */
-  async signIn(
-    email: string,
-    password: string,
-    context: SignInContext,
-    afterPassword: (user: UserEntity) => Promise<AuthPayloadModel>,
-  ): Promise<AuthPayloadModel> {
+  async signIn(email: string, password: string, context: SignInContext, flow: SignInFlow): Promise<AuthPayloadModel> {
     const normalized = normalizeEmail(email);
     const ip = context.client.ip;
-    const findUser = once(() => this.users.findByEmail(normalized));
+    const findUser = once(() => (flow.findUser ? flow.findUser(normalized) : this.users.findByEmail(normalized)));
     const claim = await this.throttle
       .claim(normalized, ip, async () => {
         const known = await findUser();
@@ -78,7 +73,7 @@ export class AuthService {
     // it: best effort, since what the flow did (a rotated device token, a mailed code) must reach the client.
     const [, payload] = await Promise.all([
       this.throttle.succeeded(claim).catch((error: unknown) => this.logger.warn(`Could not clear the sign-in throttle: ${describeError(error)}`)),
-      afterPassword(user),
+      flow.afterPassword(user, context),
     ]);
     return payload;
   }

@@ -115,10 +115,17 @@ export class LoginThrottleService {
    * back, not its delay.
    */
   async succeeded(claim: ThrottleClaim): Promise<void> {
-    await Promise.all([
-      claim.account && this.throttles.update({ throttleKey: claim.account }, { failures: 0, blockedUntil: null }),
-      claim.ip && conditionalUpdate(this.throttles, { set: { failures: () => 'failures - 1' }, where: 'throttleKey = :key AND failures > 0', parameters: { key: claim.ip } }),
-    ]);
+    const keys = [claim.account, claim.ip].filter((key): key is string => key !== null);
+    if (keys.length === 0) return;
+    // One statement for both keys: the account's count starts again, the address gets this try back.
+    await conditionalUpdate(this.throttles, {
+      set: {
+        failures: () => 'CASE WHEN throttleKey = :account THEN 0 WHEN failures > 0 THEN failures - 1 ELSE 0 END',
+        blockedUntil: () => 'CASE WHEN throttleKey = :account THEN NULL ELSE blockedUntil END',
+      },
+      where: 'throttleKey IN (:...keys)',
+      parameters: { keys, account: claim.account ?? '' },
+    });
   }
 
   private async countTry(scope: Scope, key: string): Promise<void> {

@@ -45,9 +45,17 @@ export class SessionIssuer {
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, user: UserModel.from(user) };
   }
 
-  /** As authenticated(), for the user with this id. */
-  async authenticatedById(userId: string, client: ClientInfo | null, details?: EventDetails): Promise<AuthPayloadModel> {
-    return this.authenticated(await this.users.getById(userId), client, details);
+  /**
+   * A full session for the user of a pending session that just ended
+   * (revoked by the caller, conditionally): not read again. The user cannot
+   * be disabled here: disabling revokes their sessions in the same
+   * transaction, so the caller's revoke would have failed. AuthPayload.user
+   * is loaded only if the client asks for it.
+   */
+  async authenticatedAfterPending(userId: string, client: ClientInfo | null, details?: EventDetails): Promise<AuthPayloadModel> {
+    const { token, session } = await this.sessions.open(userId, SessionStage.AUTHENTICATED, client);
+    await this.events.publish(new SignInSucceeded({ userId, client, details: details ?? {} }));
+    return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge: null, userId };
   }
 
   /** The user has no method yet and the policy requires one: a session that may only enroll. */

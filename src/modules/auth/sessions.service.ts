@@ -8,6 +8,7 @@ import { Principal } from '../../common/auth/principal';
 import { SessionStage } from '../../common/auth/session-stage';
 import { ClientInfo } from '../../common/http/request-context';
 import { AppConfig } from '../../config/app-config';
+import { PolicyService } from '../policy/policy.service';
 import { UserEntity } from '../users/entities/user.entity';
 import { SessionEntity } from './entities/session.entity';
 import { insertRows } from '../../database/insert-rows';
@@ -29,6 +30,7 @@ export class SessionsService {
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
     private readonly hasher: KeyedHasher,
     private readonly config: AppConfig,
+    private readonly policies: PolicyService,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
@@ -96,15 +98,19 @@ export class SessionsService {
     const users = this.sessions.manager.connection.getMetadata(UserEntity);
     const driver = this.sessions.manager.connection.driver;
     const column = (name: string) => sessions.findColumnWithPropertyName(name)!;
+    // The policy row rides along (primary key, one row): whatever this request then asks of the policy is known.
+    const policy = this.policies.joined('p', 'policy_');
     const rows: Array<Record<string, unknown>> = await this.sessions.query(
       `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
-              s.verifiedAt AS verifiedAt, u.id AS userId, u.email AS email, u.role AS role
+              s.verifiedAt AS verifiedAt, u.id AS userId, u.email AS email, u.role AS role, ${policy.columns}
          FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
+              LEFT JOIN ${policy.join}
         WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ? AND u.disabled = 0`,
       [...tokenHashes, driver.preparePersistentValue(now, column('expiresAt'))],
     );
     const row = rows[0];
     if (!row) return null;
+    policy.read(row);
     return {
       session: {
         id: row.sessionId as string,

@@ -15,6 +15,12 @@ export interface SignInContext {
  * AuthService.signIn checked the password. Same-named injection token.
  */
 export interface SignInFlow {
+  /**
+   * Optional: finds the user by (normalised) email for AuthService, before
+   * the password is checked, and may read what afterPassword needs in the
+   * same statement. Without it, UsersService.findByEmail.
+   */
+  findUser?(normalizedEmail: string): Promise<UserEntity | null>;
   afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel>;
 }
 

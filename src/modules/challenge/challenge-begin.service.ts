@@ -47,7 +47,8 @@ export class ChallengeBegin {
       const result = await this.delivery.send(sender, { userId: user.id, email: user.email, challengeId: session.id, purpose: 'sign-in', now, policy }, { softMailServer: true });
       if (!isRefusal(result)) Object.assign(row, { lastSentAt: now, sendCount: 1, sentTo: result.sentTo, deliveredMethod: sender.method });
     }
-    await this.store.insert(row);
+    // Nothing sent: no row (describe and resend work without one); one INSERT less for an app or passkey sign-in.
+    if (row.sendCount > 0) await this.store.insert(row);
     const challenge = await this.view.model(row, policy, methods, attempts);
     return { stage: session.stage, sessionToken: token, expiresAt: session.expiresAt, challenge, user: null };
   }

@@ -1,7 +1,6 @@
 import { ManualClock } from '@app/clock';
 import { describe, expect, it, vi } from 'vitest';
 import { Role } from '../../common/auth/role';
-import { PolicyService } from '../policy/policy.service';
 import { DEFAULT_POLICY, TwoFactorFrequency, TwoFactorRequirement } from '../policy/policy.types';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
 import { UserEntity } from '../users/entities/user.entity';
@@ -9,6 +8,7 @@ import { AttemptsService } from '../attempts/attempts.service';
 import { SessionIssuer } from '../auth/session-issuer.service';
 import { ChallengeBegin } from './challenge-begin.service';
 import { ChallengeSignInFlow } from './challenge-sign-in.flow';
+import { SignInReads } from './sign-in-reads.service';
 import { ChallengeMethods, UserMethods } from './offered-methods';
 
 const user = { id: 'u1', email: 'u@example.com', role: Role.AGENT } as UserEntity;
@@ -51,8 +51,8 @@ function flow(options: {
   const instance = new ChallengeSignInFlow(
     challenge as unknown as ChallengeBegin,
     challenge as unknown as SessionIssuer,
+    { factsOf: async () => ({ policy, counter: null, enabled: { methods: [], preferredMethod: null } }) } as unknown as SignInReads,
     attempts as unknown as AttemptsService,
-    { get: async () => policy } as unknown as PolicyService,
     devices as unknown as TrustedDevicesService,
     challenge as unknown as ChallengeMethods,
     new ManualClock(NOW),

@@ -11,6 +11,7 @@ import { TrustedDevicesService } from '../trusted-devices/trusted-devices.servic
 import { UserEntity } from '../users/entities/user.entity';
 import { ChallengeBegin } from './challenge-begin.service';
 import { ChallengeMethods } from './offered-methods';
+import { SignInReads } from './sign-in-reads.service';
 
 /**
  * What a right password leads to (AuthService calls it only then, so a
@@ -26,18 +27,22 @@ export class ChallengeSignInFlow implements SignInFlow {
   constructor(
     private readonly begin: ChallengeBegin,
     private readonly issuer: SessionIssuer,
+    private readonly reads: SignInReads,
     private readonly attempts: AttemptsService,
-    private readonly policies: PolicyService,
     private readonly trustedDevices: TrustedDevicesService,
     private readonly methods: ChallengeMethods,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
+  /** The user and what afterPassword decides from, in one statement. */
+  findUser(normalizedEmail: string): Promise<UserEntity | null> {
+    return this.reads.findUser(normalizedEmail);
+  }
+
   async afterPassword(user: UserEntity, context: SignInContext): Promise<AuthPayloadModel> {
     const { client } = context;
     this.issuer.assertMaySignIn(user);
-    // Three independent reads side by side: the policy, the user's attempt counter and methods.
-    const [policy, counter, enabled] = await Promise.all([this.policies.get(), this.attempts.read(user.id), this.methods.enabled(user.id)]);
+    const { policy, counter, enabled } = await this.reads.factsOf(user);
     const attempts = this.attempts.snapshotOf(counter, policy);
     if (attempts.lockedForSeconds > 0) throw lockedError(attempts.lockedForSeconds, policy);
 

@@ -14,7 +14,6 @@ import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry
 import { PolicyService } from '../policy/policy.service';
 import { TwoFactorPolicy } from '../policy/policy.types';
 import { TrustedDevicesService } from '../trusted-devices/trusted-devices.service';
-import { ChallengeStore } from './challenge-store.service';
 
 export interface VerifyRequest {
   method: string;
@@ -39,18 +38,16 @@ export class ChallengeVerify {
     private readonly sessions: SessionsService,
     private readonly issuer: SessionIssuer,
     private readonly trustedDevices: TrustedDevicesService,
-    private readonly store: ChallengeStore,
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
   async verify(principal: Principal, request: VerifyRequest, client: ClientInfo): Promise<AuthPayloadModel> {
     const { userId, sessionId } = principal;
     const found = this.registry.get(request.method) ?? null;
-    // A fallback (backup codes) is always checked: an admin may have just issued a code, and a wrong one counts.
-    const [policy, enabled] = await Promise.all([this.policies.get(), found?.primary ? found.isEnabled(userId) : found !== null]);
+    const policy = await this.policies.get();
     let checked: { handler: TwoFactorMethodHandler; code: string; credential: unknown };
     try {
-      checked = this.checkBeforeAttempt(found, request, enabled, policy);
+      checked = this.checkBeforeAttempt(found, request, policy);
     } catch (error) {
       await this.gate.assertNoWait(userId, policy);
       throw error;
@@ -68,11 +65,8 @@ export class ChallengeVerify {
       accepted: async (verdict, settle) => {
         // Only the request that ends the pending session goes on: two racing successes mint one session.
         if (!(await this.sessions.revoke(sessionId))) throw new DomainException(ErrorCode.UNAUTHENTICATED);
-        const [payload] = await Promise.all([
-          this.issuer.authenticatedById(userId, client, { method: handler.method }),
-          settle(),
-          this.store.discard(sessionId, userId),
-        ]);
+        // The pending session is over, so what was delivered for it can no longer be used: retention deletes it.
+        const [payload] = await Promise.all([this.issuer.authenticatedAfterPending(userId, client, { method: handler.method }), settle()]);
         // A code an admin issued gets the user in once; it never makes the device trusted.
         if (!request.rememberDevice || verdict.trustsDevice === false) return payload;
         try {
@@ -88,7 +82,7 @@ export class ChallengeVerify {
   }
 
   /** The handler and the normalised answer, or why this entry cannot be checked at all (it then costs no attempt). */
-  private checkBeforeAttempt(handler: TwoFactorMethodHandler | null, request: VerifyRequest, enabled: boolean, policy: TwoFactorPolicy) {
+  private checkBeforeAttempt(handler: TwoFactorMethodHandler | null, request: VerifyRequest, policy: TwoFactorPolicy) {
     if (!handler) throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
     const { code, credential } = parseAnswer(handler, request);
     if (request.rememberDevice && TrustedDevicesService.rememberDeviceDays(policy) === null) {
@@ -98,7 +92,6 @@ export class ChallengeVerify {
     if (handler.primary && !policy.allowedMethods.includes(handler.method)) {
       throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE, 'The security policy does not allow this method: use another one or a backup code.');
     }
-    if (!enabled) throw new DomainException(ErrorCode.METHOD_NOT_AVAILABLE);
     return { handler, code: code ?? '', credential };
   }
 }

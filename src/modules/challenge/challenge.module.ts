@@ -6,6 +6,7 @@ import { SignInFlow } from '../auth/sign-in-flow';
 import { EnrollmentModule } from '../enrollment/enrollment.module';
 import { MethodsModule } from '../methods/methods.module';
 import { TrustedDevicesModule } from '../trusted-devices/trusted-devices.module';
+import { UsersModule } from '../users/users.module';
 import { ChallengeBegin } from './challenge-begin.service';
 import { ChallengeLockoutSubscriber } from './challenge-lockout.subscriber';
 import { ChallengeResend } from './challenge-resend.service';
@@ -16,6 +17,7 @@ import { ChallengeView } from './challenge-view.service';
 import { ChallengeResolver, SessionChallengeResolver } from './challenge.resolver';
 import { TwoFactorChallengeEntity } from './entities/two-factor-challenge.entity';
 import { ChallengeMethods } from './offered-methods';
+import { SignInReads } from './sign-in-reads.service';
 import { SignInResolver } from './sign-in.resolver';
 
 /**
@@ -24,7 +26,7 @@ import { SignInResolver } from './sign-in.resolver';
  * signIn mutation. Knows methods only through the method contract.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([TwoFactorChallengeEntity]), AuthModule, AttemptsModule, MethodsModule, EnrollmentModule, TrustedDevicesModule],
+  imports: [TypeOrmModule.forFeature([TwoFactorChallengeEntity]), AuthModule, AttemptsModule, MethodsModule, EnrollmentModule, TrustedDevicesModule, UsersModule],
   providers: [
     ChallengeStore,
     ChallengeMethods,
@@ -33,6 +35,7 @@ import { SignInResolver } from './sign-in.resolver';
     ChallengeVerify,
     ChallengeResend,
     ChallengeLockoutSubscriber,
+    SignInReads,
     ChallengeSignInFlow,
     { provide: SignInFlow, useExisting: ChallengeSignInFlow },
     SignInResolver,

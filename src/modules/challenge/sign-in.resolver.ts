@@ -33,7 +33,7 @@ export class SignInResolver {
   ): Promise<AuthPayloadModel> {
     const cookie = trustedDeviceCookieOf(req);
     const context = { client, trustedDeviceToken: input.trustedDeviceToken ?? cookie };
-    const payload = await this.auth.signIn(input.email, input.password, context, (user) => this.flow.afterPassword(user, context));
+    const payload = await this.auth.signIn(input.email, input.password, context, this.flow);
     // A trusted device skipped the code: its token was rotated.
     if (payload.trustedDeviceToken && payload.trustedDeviceExpiresAt) {
       setTrustedDeviceCookie(req, res, this.config, payload.trustedDeviceToken, payload.trustedDeviceExpiresAt);

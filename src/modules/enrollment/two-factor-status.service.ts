@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TwoFactorMethod } from '../../common/auth/two-factor-method';
 import { BackupCodesService } from '../backup-codes/backup-codes.service';
 import { TwoFactorMethodsRegistry } from '../methods/two-factor-methods.registry';
-import { UserMethodsService } from '../methods/user-methods/user-methods.service';
+import { EnabledMethod, UserMethodsService } from '../methods/user-methods/user-methods.service';
 
 /** A user's 2FA at a glance (User.twoFactor, the challenge's choice of method). */
 export interface TwoFactorStatus {
@@ -39,7 +39,11 @@ export class TwoFactorStatusService {
    * no longer installed do not count.
    */
   async enabledMethods(userId: string): Promise<Pick<TwoFactorStatus, 'methods' | 'preferredMethod'>> {
-    const rows = await this.userMethods.list(userId);
+    return this.summarize(await this.userMethods.list(userId));
+  }
+
+  /** As enabledMethods(), for the user's method rows already read (the sign-in read). */
+  summarize(rows: Array<Pick<EnabledMethod, 'method' | 'preferred'>>): Pick<TwoFactorStatus, 'methods' | 'preferredMethod'> {
     const order: string[] = Object.values(TwoFactorMethod);
     const active = rows
       .filter((row) => this.registry.get(row.method)?.primary === true)

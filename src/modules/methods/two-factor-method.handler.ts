@@ -62,7 +62,9 @@ export interface TwoFactorMethodHandler {
    * Checks a normalised answer for a sign-in challenge. Consumes whatever
    * must be single-use (email code, TOTP step, backup code) atomically: a
    * conditional UPDATE whose affected-row count decides, so two racing
-   * requests get one success. Called inside the attempt gate.
+   * requests get one success. Called inside the attempt gate. A primary
+   * method answers 'unavailable' when the user does not have it (no secret,
+   * no passkey, the method off): that costs the user nothing.
    */
   verify(request: VerificationRequest): Promise<VerificationOutcome>;
 
@@ -188,7 +190,9 @@ export type VerificationOutcome =
       trustsDevice?: boolean;
     }
   | { status: 'refused' }
-  | { status: 'expired' };
+  | { status: 'expired' }
+  /** The user does not have this method: METHOD_NOT_AVAILABLE, and the attempt is given back. */
+  | { status: 'unavailable' };
 
 /** Marks a provider class as a second-factor method; found at start by discovery. */
 export const TwoFactorMethodHandler = DiscoveryService.createDecorator();

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { Role } from '../../common/auth/role';
+import { requestMemo } from '../../common/logging/request-id';
+import { hydrate, JoinedRead, selectColumns } from '../../database/joined-read';
 import { TwoFactorPolicyEntity } from './entities/two-factor-policy.entity';
 import { DEFAULT_POLICY, TwoFactorPolicy, TwoFactorRequirement } from './policy.types';
 
@@ -9,17 +11,39 @@ const POLICY_ROW_ID = 1;
 /** Before any admin change the policy reads as the defaults, dated at the epoch. */
 const NEVER = new Date(0);
 
+const MEMO_KEY = 'policy';
+
 /**
- * The global 2FA policy. Read fresh from the database on every use (one
- * primary-key lookup), so a change made on one instance applies to the next
- * request on all of them: no cache to invalidate.
+ * The global 2FA policy. Read from the database once per request (one
+ * primary-key lookup, or a column set of the statement that reads the
+ * session), so a change made on one instance applies to the next request on
+ * all of them: no cache to invalidate across instances.
  */
 @Injectable()
 export class PolicyService {
   constructor(@InjectRepository(TwoFactorPolicyEntity) private readonly policies: Repository<TwoFactorPolicyEntity>) {}
 
   async get(): Promise<TwoFactorPolicy> {
-    return toPolicy(await this.policies.findOneBy({ id: POLICY_ROW_ID }));
+    const known = requestMemo()?.get(MEMO_KEY) as TwoFactorPolicy | undefined;
+    return known ?? this.remember(toPolicy(await this.policies.findOneBy({ id: POLICY_ROW_ID })));
+  }
+
+  /**
+   * The policy as part of another statement (the session lookup, the
+   * sign-in read): whatever this request then asks of the policy is known.
+   */
+  joined(alias: string, prefix: string): JoinedRead<TwoFactorPolicy> {
+    const escape = (name: string) => this.policies.manager.connection.driver.escape(name);
+    return {
+      join: `${escape(this.policies.metadata.tableName)} ${alias} ON ${alias}.id = ${POLICY_ROW_ID}`,
+      columns: selectColumns(this.policies, alias, prefix),
+      read: (row) => this.remember(toPolicy(hydrate(this.policies, row, prefix))),
+    };
+  }
+
+  private remember(policy: TwoFactorPolicy): TwoFactorPolicy {
+    requestMemo()?.set(MEMO_KEY, policy);
+    return policy;
   }
 
   /**
@@ -31,7 +55,7 @@ export class PolicyService {
     const query = manager.getRepository(TwoFactorPolicyEntity).createQueryBuilder('p').where('p.id = :id', { id: POLICY_ROW_ID });
     const type = manager.connection.options.type;
     if (type === 'mysql' || type === 'mariadb') query.setLock('pessimistic_write');
-    return toPolicy(await query.getOne());
+    return this.remember(toPolicy(await query.getOne()));
   }
 
   /** The roles the policy obliges to have a second factor ('all': every role, an integrator's too). */
@@ -63,6 +87,14 @@ export class PolicyService {
    * another change came first; read again and retry.
    */
   async replace(expected: TwoFactorPolicy, next: Omit<TwoFactorPolicy, 'updatedAt'>, updatedAt: Date): Promise<boolean> {
+    const stored = await this.compareAndSet(expected, next, updatedAt);
+    // What this request reads next: the new policy, or (another change came first) the database again.
+    if (stored) this.remember({ ...next, updatedAt });
+    else requestMemo()?.delete(MEMO_KEY);
+    return stored;
+  }
+
+  private async compareAndSet(expected: TwoFactorPolicy, next: Omit<TwoFactorPolicy, 'updatedAt'>, updatedAt: Date): Promise<boolean> {
     const values = { ...next, allowedMethods: next.allowedMethods.join(','), updatedAt };
     if (expected.updatedAt.getTime() === NEVER.getTime()) {
       try {
@@ -81,7 +113,7 @@ export class PolicyService {
   /** Stores a whole policy (the caller validated it). */
   async save(policy: Omit<TwoFactorPolicy, 'updatedAt'>, updatedAt: Date): Promise<TwoFactorPolicy> {
     await this.policies.save({ ...policy, id: POLICY_ROW_ID, allowedMethods: policy.allowedMethods.join(','), updatedAt });
-    return { ...policy, updatedAt };
+    return this.remember({ ...policy, updatedAt });
   }
 }
 

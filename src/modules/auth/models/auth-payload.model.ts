@@ -17,8 +17,11 @@ export class AuthPayloadModel {
   @Field(() => TwoFactorChallengeModel, { nullable: true, description: 'Set when the stage is PENDING_TWO_FACTOR.' })
   challenge?: TwoFactorChallengeModel | null;
 
-  @Field(() => UserModel, { nullable: true, description: 'Set when the stage is AUTHENTICATED or PENDING_ENROLLMENT.' })
+  /** Resolved by AuthPayloadResolver: given, or loaded from userId only when the client asks for it. */
   user?: UserModel | null;
+
+  /** Not in the schema: whose session it is, when `user` was not loaded. */
+  userId?: string;
 
   @Field(() => String, { nullable: true, description: 'Set when verifyTwoFactor was asked to remember the device.' })
   trustedDeviceToken?: string | null;

@@ -37,8 +37,9 @@ export class AuthenticatorMethodHandler implements TwoFactorMethodHandler {
    * is accepted.
    */
   async verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    // The secret is there exactly while the method is on: without it, the user has not this method.
     const row = await this.secrets.find(request.userId);
-    if (!row) return { status: 'refused' };
+    if (!row) return { status: 'unavailable' };
     const secretBase32 = this.secrets.unseal(request.userId, row.sealedSecret);
     if (!secretBase32) return { status: 'refused' };
     const match = verifyTotp({ secretBase32, code: request.code, now: request.now, window: TOTP_WINDOW, afterStep: row.lastUsedStep });

@@ -57,6 +57,7 @@ export class EmailMethodHandler implements TwoFactorMethodHandler {
   }
 
   async verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    if (!(await this.isEnabled(request.userId))) return { status: 'unavailable' };
     const status = await this.codes.check({
       userId: request.userId,
       challengeId: request.challengeId,

@@ -74,6 +74,7 @@ export class PasskeyMethodHandler implements TwoFactorMethodHandler {
 
   /** An assertion answering the pending sign-in's challenge (TwoFactorChallenge.passkeyOptions), by one of the user's passkeys. */
   async verify(request: VerificationRequest): Promise<VerificationOutcome> {
+    if (!(await this.isEnabled(request.userId))) return { status: 'unavailable' };
     const answer = request.credential as PasskeyAnswer;
     if (answer.kind !== 'assertion') return { status: 'refused' };
     const outcome = await this.assertions.check({
