@@ -135,7 +135,7 @@ describe('AttemptGate and LockoutService', () => {
   it('a wrong code: INVALID_CODE with the attempts left, and TWO_FACTOR_FAILED naming the method', async () => {
     const error = await refuse();
     expect(error).toMatchObject({ code: 'INVALID_CODE', message: 'The code is incorrect.', details: { attemptsRemaining: 4 } });
-    expect((error as { details: object }).details).toEqual({ attemptsRemaining: 4 });
+    expect((error as { details: object }).details).toStrictEqual({ attemptsRemaining: 4 });
     expect(events.published).toEqual([
       { type: 'TWO_FACTOR_FAILED', userId: user, actorId: undefined, client, details: { method: 'EMAIL', reason: 'refused', attemptsRemaining: 4 } },
     ]);

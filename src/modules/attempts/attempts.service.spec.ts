@@ -27,11 +27,20 @@ function unwritableRepository() {
 }
 
 describe('AttemptsService', () => {
-  it('a claim that can find no row answers RATE_LIMITED (retry), never a bare Error', async () => {
-    const service = new AttemptsService(unwritableRepository() as never, new ManualClock(0));
+  it('a claim that can find no row answers RATE_LIMITED (retry) after four rounds, never a bare Error', async () => {
+    const repo = unwritableRepository();
+    let updates = 0;
+    const counting = { ...repo, createQueryBuilder: () => ((updates++, repo.createQueryBuilder())) };
+    const service = new AttemptsService(counting as never, new ManualClock(0));
     const error = await service.claim('u1', { ...DEFAULT_POLICY, updatedAt: new Date(0) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainException);
-    expect(error).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 1 } });
+    expect(error).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Another code for this account is being checked. Try again in a moment.',
+      details: { retryAfterSeconds: 1 },
+    });
+    // Four claim UPDATEs, each followed by an INSERT of the missing row.
+    expect(updates).toBe(8);
   });
 
   it('ensure answers RATE_LIMITED when the row is neither there nor insertable', async () => {
@@ -77,6 +86,7 @@ describe('AttemptsService on the database', () => {
   const minutes = (m: number) => new Date(clock.now().getTime() + m * 60_000);
 
   it('ensure creates a blank row once and then returns it', async () => {
+    await attempts.ensure(`${user}-first`);
     const created = await attempts.ensure(user);
     expect(created).toMatchObject({ userId: user, failures: 0, inflight: 0, inflightUntil: null, cooldownUntil: null, lockedUntil: null });
     await repo.update({ userId: user }, { failures: 2 });
@@ -397,10 +407,64 @@ describe('AttemptsService on the database', () => {
   it('claims only its own user', async () => {
     const other = `${user}-other`;
     await fail();
+    await attempts.claim(user, seeds);
     await attempts.ensure(other);
     await attempts.failed(await attempts.claim(other, seeds));
     await attempts.succeeded(await attempts.claim(other, seeds));
+    await attempts.released(await attempts.claim(other, seeds));
     await attempts.clear(other);
-    expect(await row()).toMatchObject({ failures: 1, inflight: 0 });
+    expect(await row()).toMatchObject({ failures: 1, inflight: 1 });
   });
+
+  it('a lockout set while a claim is in flight answers ACCOUNT_LOCKED, not RATE_LIMITED', async () => {
+    await attempts.claim(user, seeds);
+    await repo.update({ userId: user }, { lockedUntil: minutes(30) });
+    expect(await refusal()).toMatchObject({ code: 'ACCOUNT_LOCKED', details: { retryAfterSeconds: 1800 } });
+  });
+
+  it('lapsed claims reaped by another request meanwhile: this claim tries again', async () => {
+    await attempts.claim(user, seeds);
+    clock.advanceMinutes(1);
+    let reads = 0;
+    const racing = new Proxy(repo, {
+      get(target, key, receiver) {
+        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
+        return async (where: never) => {
+          const found = await target.findOneBy(where);
+          // Another request reaps the lapsed claim between this read and this request's reap.
+          if (reads++ === 0) await target.update({ userId: user }, { failures: 1, inflight: 0, inflightUntil: null });
+          return found;
+        };
+      },
+    });
+    await new AttemptsService(racing, clock).claim(user, seeds);
+    expect(await row()).toMatchObject({ failures: 1, inflight: 1 });
+  });
+
+  it('a cooldown that ended is no reason to refuse: a busy claim is RATE_LIMITED', async () => {
+    await fail();
+    await fail();
+    await fail();
+    clock.advanceMinutes(5);
+    // At the cooldown's very end, and after it.
+    await attempts.claim(user, seeds);
+    expect(await refusal()).toMatchObject({ code: 'RATE_LIMITED' });
+    clock.advanceSeconds(20);
+    expect(await refusal()).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('a lockout ending now is over: a running cooldown is the answer', async () => {
+    await attempts.ensure(user);
+    await repo.update({ userId: user }, { lockedUntil: minutes(0), cooldownUntil: minutes(1) });
+    await expect(attempts.assertNoWait(user, seeds)).rejects.toMatchObject({ code: 'TOO_MANY_ATTEMPTS', details: { retryAfterSeconds: 60 } });
+  });
+
+  it('a late failure reaped after a cooldown ended reports no retry time', async () => {
+    await attempts.ensure(user);
+    // Three failures, a cooldown ending right now, and a claim whose lease lapsed right now.
+    await repo.update({ userId: user }, { failures: 3, cooldownUntil: minutes(0), inflight: 1, inflightUntil: minutes(0) });
+    const stale: AttemptClaim = { userId: user, policy: seeds, leaseUntil: minutes(0) };
+    expect(await attempts.failed(stale)).toStrictEqual({ kind: 'failed', attemptsRemaining: 1 });
+  });
+
 });

@@ -62,18 +62,21 @@ describe('SendBudget', () => {
 
   it('each user has a budget of their own', async () => {
     for (let i = 0; i < 10; i++) await budget.take(user, at(0));
+    expect(await budget.hourlyAvailableAt(`${user}-other`)).toBeNull();
     expect(await budget.take(`${user}-other`, at(0))).toBeNull();
     await budget.giveBack(`${user}-other`);
     expect((await repo.findOneBy({ userId: user }))!.windowCount).toBe(10);
   });
 
-  it('a row that cannot be created sends nothing (a second later, try again)', async () => {
-    const noRow = { createQueryBuilder: () => ({ update: () => noRowQuery, insert: () => noRowQuery }), findOneBy: async () => null };
+  it('a row that cannot be created sends nothing (a second later, try again) after two rounds', async () => {
+    let updates = 0;
+    const noRow = { createQueryBuilder: () => ({ update: () => (updates++, noRowQuery), insert: () => noRowQuery }), findOneBy: async () => null };
     const noRowQuery: Record<string, unknown> = {};
     for (const step of ['set', 'where', 'setParameters', 'values', 'updateEntity']) noRowQuery[step] = () => noRowQuery;
     noRowQuery.execute = async () => ({ affected: 0 });
     const stuck = new SendBudget(noRow as never, clock);
     expect(await stuck.take(user, at(0))).toEqual({ availableAt: at(1000) });
+    expect(updates).toBe(2);
   });
 
   it('a refused send whose row shows room (a race) is told to retry in a second', async () => {

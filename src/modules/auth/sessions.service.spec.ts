@@ -252,4 +252,12 @@ describe('SessionsService', () => {
     expect(await sessions.demoteToEnrollment(admins)).toBe(1);
     expect(await row(exact.session.id)).toMatchObject({ stage: SessionStage.PENDING_ENROLLMENT, absoluteExpiresAt: at(12 * 60 * MIN) });
   });
+
+  it('a pending session lives its 10 minutes even when the idle expiry is shorter', async () => {
+    const brief = new SessionsService(repo, hasher, { sessionIdleMinutes: 5, sessionMaxHours: 12 } as AppConfig, clock);
+    const pending = await brief.open(user, SessionStage.PENDING_TWO_FACTOR, client);
+    expect((await row(pending.session.id)).expiresAt).toEqual(at(10 * MIN));
+    const done = await brief.open(user, SessionStage.AUTHENTICATED, client);
+    expect((await row(done.session.id)).expiresAt).toEqual(at(5 * MIN));
+  });
 });

@@ -179,6 +179,13 @@ describe('BackupCodesService and the BACKUP_CODE method', () => {
     expect(await codes.consumeAdmin(`${user}-none`, norm(code), now())).toEqual({ status: 'refused' });
   });
 
+  it('a used admin-issued code stays refused after its expiry (never "expired")', async () => {
+    const { code } = await issue();
+    expect(await codes.consumeAdmin(user, norm(code), now())).toMatchObject({ status: 'accepted' });
+    clock.advanceMinutes(31);
+    expect(await codes.consumeAdmin(user, norm(code), now())).toEqual({ status: 'refused' });
+  });
+
   it('a minute before its expiry it is accepted', async () => {
     const { code } = await issue();
     clock.advanceMinutes(29);

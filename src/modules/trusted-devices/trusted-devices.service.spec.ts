@@ -89,7 +89,11 @@ describe('TrustedDevicesService', () => {
 
   it('with EVERY_LOGIN a device cannot be remembered (rememberDevice is bad input)', async () => {
     policy.frequency = TwoFactorFrequency.EVERY_LOGIN;
-    await expect(trust()).rejects.toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'rememberDevice' } });
+    await expect(trust()).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: 'The security policy asks for a second factor at every sign-in: this device cannot be remembered.',
+      details: { field: 'rememberDevice' },
+    });
     expect(await devices.countBy({ userId: user })).toBe(0);
   });
 
@@ -380,5 +384,31 @@ describe('TrustedDevicesService', () => {
     clock.set(at(90 * DAY));
     expect(await service.forgetAll(user)).toBe(1);
     expect(await devices.countBy({ userId: user })).toBe(0);
+  });
+
+  it('revoke recognises this browser\'s token after an APP_SECRET rotation', async () => {
+    const oldSecret = randomBytes(32);
+    const before = new TrustedDevicesService(devices, retired, new KeyedHasher(oldSecret), { get: async () => policy } as never, events as never, clock);
+    const after = new TrustedDevicesService(devices, retired, new KeyedHasher(randomBytes(32), [oldSecret]), { get: async () => policy } as never, events as never, clock);
+    const { token } = await before.trust(user, chrome);
+    expect(await after.revoke(user, (await device()).id, chrome, token)).toEqual({ wasThisBrowser: true });
+  });
+
+  it('a device deleted between revoke\'s read and its DELETE is NOT_FOUND, and nothing is reported', async () => {
+    await trust();
+    const { id } = await device();
+    const racing = new Proxy(devices, {
+      get(target, key, receiver) {
+        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
+        return async (where: never) => {
+          const found = await target.findOneBy(where);
+          await target.delete({ id });
+          return found;
+        };
+      },
+    });
+    const raced = new TrustedDevicesService(racing, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    await expect(raced.revoke(user, id, chrome, null)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(events.published.map((e) => e.type)).toEqual(['TRUSTED_DEVICE_ADDED']);
   });
 });

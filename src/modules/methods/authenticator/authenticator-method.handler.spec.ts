@@ -1,9 +1,10 @@
 import { ManualClock } from '@app/clock';
+import { Logger } from '@nestjs/common';
 import { SecretSealer } from '@app/crypto';
 import { generateTotp, generateTotpSecret, totpStep } from '@app/totp';
 import { randomBytes } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { memoryDatabase } from '../../../../test/support/memory-database';
 import { DEFAULT_POLICY } from '../../policy/policy.types';
 import { AUTHENTICATOR_ENROLLMENT_MINUTES, AuthenticatorMethodHandler, TOTP_WINDOW } from './authenticator-method.handler';
@@ -220,5 +221,20 @@ describe('AUTHENTICATOR_APP and its stored secrets', () => {
     expect(methods.calls).toEqual([['remove', user, 'AUTHENTICATOR_APP']]);
     expect(await repo.countBy({ userId: user })).toBe(0);
     expect(await repo.countBy({ userId: `${user}-other` })).toBe(1);
+  });
+
+  it('a secret that cannot be unsealed is logged with the user and the reason, never the secret', async () => {
+    const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const sealed = new SecretSealer(randomBytes(32)).seal(secret, totpSealContext(user));
+      expect(secrets.unseal(user, sealed)).toBeNull();
+      expect(warn).toHaveBeenCalledTimes(1);
+      const [message] = warn.mock.calls[0] as [string];
+      expect(message).toMatch(new RegExp(`^The authenticator secret of user ${user} cannot be unsealed: cannot unseal: unknown key id [0-9a-f]{8}$`));
+      expect(message).not.toContain(secret);
+      expect((warn.mock.contexts[0] as { context?: string }).context).toBe('AuthenticatorSecrets');
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
