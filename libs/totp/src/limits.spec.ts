@@ -1,6 +1,6 @@
 import speakeasy from 'speakeasy';
 import { describe, expect, it } from 'vitest';
-import { base32Encode, generateHotp, generateTotp, MAX_TOTP_WINDOW, TOTP_PERIOD_SECONDS, TOTP_SECRET_BYTES, totpStep, verifyTotp } from './index';
+import { base32DecodeOrNull, base32Decode, buildOtpauthUri, base32Encode, generateHotp, generateTotp, MAX_TOTP_WINDOW, TOTP_PERIOD_SECONDS, TOTP_SECRET_BYTES, totpStep, verifyTotp } from './index';
 
 const SEED = base32Encode(Buffer.from('12345678901234567890'));
 const LAST_COUNTER = 2 ** 31 - 1;
@@ -69,5 +69,37 @@ describe('TOTP limits and defaults', () => {
   it('names the window it refuses', () => {
     expect(() => verifyTotp({ secretBase32: SEED, code: '123456', now: at(0), window: 11 })).toThrow('window must be an integer 0..10');
     expect(() => verifyTotp({ secretBase32: SEED, code: '123456', now: at(0), afterStep: 0.5 })).toThrow('afterStep must be an integer');
+  });
+
+  it('a step below zero is never accepted, even with its code', () => {
+    const code0 = generateHotp({ secretBase32: SEED, counter: 0 });
+    const before = speakeasy.hotp({ secret: SEED, encoding: 'base32', counter: -1 });
+    if (before !== code0) expect(verifyTotp({ secretBase32: SEED, code: before, now: at(0) })).toBeNull();
+    expect(verifyTotp({ secretBase32: SEED, code: code0, now: at(0), afterStep: null })).toEqual({ step: 0 });
+  });
+
+  it('a code that is a number, not a string, is refused', () => {
+    const now = at(1111111111);
+    const code = generateTotp({ secretBase32: SEED, now });
+    expect(verifyTotp({ secretBase32: SEED, code: Number(`1${code.slice(1)}`) as unknown as string, now })).toBeNull();
+    expect(verifyTotp({ secretBase32: SEED, code: 123456 as unknown as string, now })).toBeNull();
+  });
+});
+
+describe('base32 and otpauth edges', () => {
+  it('no length that cannot end on a byte decodes, even all zero bits', () => {
+    for (const text of ['A', 'AAA', 'AAAAAA', 'AAAAAAAAA']) expect([text, base32DecodeOrNull(text)]).toEqual([text, null]);
+    expect(base32DecodeOrNull('AA')).toEqual(Buffer.from([0]));
+    expect(base32DecodeOrNull(42 as unknown as string)).toBeNull();
+    expect(() => base32Decode('A')).toThrow('Not valid unpadded RFC 4648 base32');
+  });
+
+  it('the URI needs a string issuer and account, and a real secret', () => {
+    const secretBase32 = 'MZXW6YTBOI';
+    expect(() => buildOtpauthUri({ issuer: undefined as unknown as string, accountName: 'a', secretBase32 })).toThrow('issuer must be a non-empty string');
+    expect(() => buildOtpauthUri({ issuer: '', accountName: 'a', secretBase32 })).toThrow('issuer must be a non-empty string');
+    expect(() => buildOtpauthUri({ issuer: 'Acme', accountName: 7 as unknown as string, secretBase32 })).toThrow('accountName must be a non-empty string');
+    expect(() => buildOtpauthUri({ issuer: 'Acme', accountName: '', secretBase32 })).toThrow('accountName must be a non-empty string');
+    expect(() => buildOtpauthUri({ issuer: 'Acme', accountName: 'a', secretBase32: '' })).toThrow('secretBase32 must be non-empty unpadded base32');
   });
 });
