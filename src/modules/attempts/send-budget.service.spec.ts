@@ -62,7 +62,6 @@ describe('SendBudget', () => {
 
   it('each user has a budget of their own', async () => {
     for (let i = 0; i < 10; i++) await budget.take(user, at(0));
-    expect(await budget.hourlyAvailableAt(`${user}-other`)).toBeNull();
     expect(await budget.take(`${user}-other`, at(0))).toBeNull();
     await budget.giveBack(`${user}-other`);
     expect((await repo.findOneBy({ userId: user }))!.windowCount).toBe(10);
@@ -86,5 +85,17 @@ describe('SendBudget', () => {
     query.execute = async () => ({ affected: 0 });
     const racing = new SendBudget({ createQueryBuilder: () => query, findOneBy: async () => row } as never, clock);
     expect(await racing.take(user, at(0))).toEqual({ availableAt: at(1000) });
+  });
+
+  it('the hourly wait is the user\'s own, even when the only other row is at its cap', async () => {
+    const alone = await memoryDatabase([TwoFactorCodeSendsEntity]);
+    try {
+      const own = new SendBudget(alone.getRepository(TwoFactorCodeSendsEntity), clock);
+      for (let i = 0; i < 10; i++) await own.take('capped', at(0));
+      expect(await own.hourlyAvailableAt('capped')).toEqual(at(3_600_000));
+      expect(await own.hourlyAvailableAt('someone-else')).toBeNull();
+    } finally {
+      await alone.destroy();
+    }
   });
 });

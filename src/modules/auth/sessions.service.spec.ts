@@ -260,4 +260,15 @@ describe('SessionsService', () => {
     const done = await brief.open(user, SessionStage.AUTHENTICATED, client);
     expect((await row(done.session.id)).expiresAt).toEqual(at(5 * MIN));
   });
+
+  it('a demoted session that was ending sooner never slides past its own expiry', async () => {
+    await users.update({ id: user }, { role: Role.ADMIN });
+    const { token, session } = await sessions.open(user, SessionStage.AUTHENTICATED, client);
+    clock.set(at(60 * MIN));
+    await repo.update({ id: session.id }, { expiresAt: at(65 * MIN) });
+    await sessions.demoteToEnrollment(users.createQueryBuilder('u').select('u.id').where('u.role = :role', { role: Role.ADMIN }));
+    expect(await resolveAt(token, 62 * MIN)).toMatchObject({ stage: SessionStage.PENDING_ENROLLMENT, sessionExpiresAt: at(65 * MIN) });
+    expect((await row(session.id)).expiresAt).toEqual(at(65 * MIN));
+    expect(await resolveAt(token, 65 * MIN)).toBeNull();
+  });
 });
