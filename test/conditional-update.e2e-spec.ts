@@ -1,7 +1,11 @@
 import { ManualClock } from '@app/clock';
+import { KeyedHasher } from '@app/crypto';
+import { randomBytes } from 'node:crypto';
 import { Column, DataSource, Entity, PrimaryColumn } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionalUpdate } from '../src/database/conditional-update';
+import { LoginThrottleEntity } from '../src/modules/auth/entities/login-throttle.entity';
+import { LoginThrottleService } from '../src/modules/auth/login-throttle.service';
 import { AttemptsService } from '../src/modules/attempts/attempts.service';
 import { TwoFactorAttemptsEntity } from '../src/modules/attempts/entities/two-factor-attempts.entity';
 import { TwoFactorCodeSendsEntity } from '../src/modules/attempts/entities/two-factor-code-sends.entity';
@@ -33,7 +37,7 @@ describe('conditionalUpdate and the counters built on it, on MariaDB and on SQLi
 
   beforeAll(async () => {
     database = await createTestDatabase('twofold_cu');
-    const entities = [OrderProbe, TwoFactorAttemptsEntity, TwoFactorCodeSendsEntity];
+    const entities = [OrderProbe, TwoFactorAttemptsEntity, TwoFactorCodeSendsEntity, LoginThrottleEntity];
     const mysql = new DataSource({ type: 'mysql', url: database.url, entities, synchronize: true, timezone: 'Z' });
     const sqlite = new DataSource({ type: 'sqljs', entities, synchronize: true });
     sources.push(['MariaDB', await mysql.initialize()], ['SQLite', await sqlite.initialize()]);
@@ -79,6 +83,41 @@ describe('conditionalUpdate and the counters built on it, on MariaDB and on SQLi
       expect([name, granted.filter(Boolean).length, granted.at(-1)]).toEqual([name, CODE_SENDS_PER_HOUR, false]);
       clock.advanceMinutes(61);
       expect([name, await budget.take(`user-${name}`, clock.now())]).toEqual([name, null]);
+    }
+  });
+
+  it('a lapsed claim is reaped as one failure on both (the count reads inflight before it is zeroed)', async () => {
+    const policy = { ...DEFAULT_POLICY, updatedAt: new Date(0) };
+    for (const [name, source] of sources) {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const repo = source.getRepository(TwoFactorAttemptsEntity);
+      const attempts = new AttemptsService(repo, clock);
+      const user = `reap-${name}`;
+      await attempts.claim(user, policy);
+      await attempts.claim(user, policy);
+      clock.advanceSeconds(31);
+      await attempts.claim(user, policy);
+      const row = await repo.findOneBy({ userId: user });
+      expect([name, row?.failures, row?.inflight]).toEqual([name, 2, 1]);
+    }
+  });
+
+  it('the sign-in throttle counts and delays the same on both: five free tries, then 1, 2, 4... seconds', async () => {
+    for (const [name, source] of sources) {
+      const clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const repo = source.getRepository(LoginThrottleEntity);
+      const throttle = new LoginThrottleService(repo, new KeyedHasher(randomBytes(32)), clock);
+      const waits: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const claim = await throttle.claim(`${name}@example.com`, null, async () => false);
+        const blocked = (await repo.findOneBy({ throttleKey: claim.account }))!.blockedUntil;
+        const wait = blocked ? (blocked.getTime() - clock.now().getTime()) / 1000 : 0;
+        waits.push(wait);
+        if (i < 7) clock.advanceSeconds(wait);
+      }
+      expect([name, waits]).toEqual([name, [0, 0, 0, 0, 1, 2, 4, 8]]);
+      const refused = await throttle.claim(`${name}@example.com`, null, async () => false).catch((e: unknown) => e);
+      expect([name, refused]).toMatchObject([name, { code: 'RATE_LIMITED', details: { retryAfterSeconds: 8 } }]);
     }
   });
 });

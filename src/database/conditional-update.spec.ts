@@ -29,6 +29,12 @@ describe('orderAssignments', () => {
   });
 
   it('refuses assignments that read each other (no single MySQL UPDATE can keep both old values)', () => {
-    expect(() => orderAssignments({ a: () => 'b', b: () => 'a' })).toThrow(/read each other/);
+    expect(() => orderAssignments({ x: 1, a: () => 'b', b: () => 'a' })).toThrow(
+      'conditionalUpdate: the assignments of a, b read each other; no order keeps the old values on MySQL',
+    );
+  });
+
+  it('a plain value reads no column, whatever the columns are called', () => {
+    expect(keys({ here: 1, was: () => 'here + 1' })).toEqual(['was', 'here']);
   });
 });

@@ -23,6 +23,7 @@ describe('deviceBindingOf', () => {
     expect(sameDevice(deviceBindingOf('curl/8.4.0'), deviceBindingOf('curl/8.5.0'))).toBe(true);
     expect(sameDevice(deviceBindingOf('curl/8.4.0'), deviceBindingOf('python-requests/2.0'))).toBe(false);
     expect(deviceBindingOf(null).label).toBe('Unknown browser on unknown system');
+    expect(deviceBindingOf('  curl/8.4.0')).toMatchObject({ browser: 'curl' });
     expect(deviceBindingOf('x'.repeat(600)).browser.length).toBeLessThanOrEqual(64);
   });
 });
