@@ -3,8 +3,10 @@
 // required. Hence only the configuration (Node built-ins only) is imported
 // here at the top; tracing, when configured, starts next; the application
 // (Nest, Express, TypeORM, the driver) is loaded after that.
+import cluster from 'node:cluster';
 import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
+import type { WorkerReady } from './cluster/cluster-messages';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config';
 
 // Let the V8 heap grow 50 % over the live data between full collections
@@ -51,6 +53,14 @@ async function main(): Promise<void> {
     process.exit(await runCommandLine(args, config));
   }
 
+  if (config.workers > 1 && cluster.isPrimary) {
+    // WORKERS: this process only forks and watches the servers (src/cluster), which run the code below.
+    const { createPinoLogger } = await import('./common/logging/pino-logger.service');
+    const { runClusterPrimary } = await import('./cluster/cluster-primary');
+    await runClusterPrimary(config, createPinoLogger(config).child({ context: 'Cluster' }));
+    return;
+  }
+
   // Before anything it instruments is loaded; nothing of OpenTelemetry is loaded without it.
   const tracing = config.otlpEndpoint ? (await import('./observability/tracing')).startTracing(config.otlpEndpoint) : undefined;
   await import('reflect-metadata');
@@ -63,6 +73,8 @@ async function main(): Promise<void> {
   logger.log(`Listening on http://${config.host}:${port}/graphql (${config.production ? 'production' : 'development'})`);
   if (tracing) logger.log(`Traces go to ${config.otlpEndpoint}/v1/traces`);
   if (config.database.kind === 'sqlite') logger.warn(`Development database: ${config.database.file} (embedded SQLite)`);
+  // A cluster worker tells the primary that it started (one that fails before this stops the cluster).
+  if (cluster.isWorker) process.send?.({ type: 'twofold:ready' } satisfies WorkerReady);
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,16 @@ describe('loadConfig', () => {
     });
     expect(() => loadConfig({ APP_SECRET: secret, METRICS_PORT: 'x' })).toThrow(/METRICS_PORT/);
     expect(() => loadConfig({ APP_SECRET: secret, OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4318' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
+  });
+
+  it('WORKERS: 1 by default, a number, or auto (one per core); several need MySQL', () => {
+    const mysql = { APP_SECRET: secret, DATABASE_URL: 'mysql://u:p@db:3306/twofold' };
+    expect(loadConfig(mysql).workers).toBe(1);
+    expect(loadConfig({ ...mysql, WORKERS: '4' }).workers).toBe(4);
+    expect(loadConfig({ ...mysql, WORKERS: 'AUTO' }).workers).toBe(availableParallelism());
+    for (const bad of ['0', '65', 'two', '-1', '1.5']) expect(() => loadConfig({ ...mysql, WORKERS: bad })).toThrow(/WORKERS must be auto or a whole number from 1 to 64/);
+    expect(loadConfig({ APP_SECRET: secret, WORKERS: '1' }).workers).toBe(1);
+    expect(() => loadConfig({ APP_SECRET: secret, WORKERS: '2' })).toThrow(/WORKERS=2 needs DATABASE_URL/);
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HostAllowList } from '../common/net/hosts';
 import { passwordProblem } from '../modules/users/password-rules';
@@ -66,6 +67,8 @@ export class AppConfig {
   readonly otlpEndpoint: string | null;
   /** On SIGTERM, answer readiness 503 and keep serving this long before closing (lets load balancers notice). */
   readonly shutdownDelaySeconds: number;
+  /** WORKERS: server processes sharing the port (node:cluster, src/cluster); 1 runs the server in this process. */
+  readonly workers: number;
   /** Passkeys' relying party; null (production without WEBAUTHN_RP_ID): PASSKEY is not available. */
   readonly webauthn: WebAuthnConfig | null;
   /** Variables that look like a misspelt known one (DATABSE_URL): logged as warnings at start. */
@@ -224,6 +227,7 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
   }
 
   const port = int('PORT', 3000, 0, 65535);
+  const workers = workerCount(read('WORKERS'), database, problems);
   const appName = read('APP_NAME') ?? 'Twofold';
   const webauthn = webauthnConfig(
     { rpId: read('WEBAUTHN_RP_ID'), origins: read('WEBAUTHN_ORIGINS'), rpName: read('WEBAUTHN_RP_NAME') },
@@ -261,11 +265,27 @@ export function loadConfig(env: Env, options: LoadConfigOptions = {}): AppConfig
     metricsPort,
     otlpEndpoint,
     shutdownDelaySeconds: int('SHUTDOWN_DELAY_SECONDS', 0, 0, 300),
+    workers,
     webauthn,
     warnings: misspeltVariables(env),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig(config as AppConfig);
+}
+
+/** WORKERS: 1 (default), a number up to 64, or `auto` (one per core). Several processes need MySQL: SQLite has one writer. */
+function workerCount(raw: string | undefined, database: DatabaseConfig, problems: string[]): number {
+  if (raw === undefined) return 1;
+  const count = raw.toLowerCase() === 'auto' ? availableParallelism() : /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!(count >= 1 && count <= 64)) {
+    problems.push(`WORKERS must be auto or a whole number from 1 to 64 (got "${raw}")`);
+    return 1;
+  }
+  if (count > 1 && database.kind === 'sqlite') {
+    problems.push(`WORKERS=${raw} needs DATABASE_URL: the embedded SQLite serves one process (use WORKERS=1)`);
+    return 1;
+  }
+  return count;
 }
 
 export { KNOWN_VARIABLES, misspeltVariables };

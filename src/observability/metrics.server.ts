@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import cluster from 'node:cluster';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { describeError } from '../common/errors/describe-error';
+import { isClusterMessage, MetricsResponse } from '../cluster/cluster-messages';
 import { AppConfig } from '../config/app-config';
 import { Metrics } from './metrics';
 
@@ -10,6 +12,8 @@ import { Metrics } from './metrics';
  * of it is reachable on the API port, and the API's middleware (rate
  * limits, session guard, request log) never sees a scrape. Anything else
  * answers 404. Closed last at shutdown, so the final seconds are scraped.
+ * In a cluster worker (WORKERS > 1) the primary serves the port and asks
+ * each worker for its metrics over IPC (src/cluster/cluster-primary.ts).
  */
 @Injectable()
 export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -29,6 +33,10 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.metricsPort === null) return;
+    if (this.config.workers > 1 && cluster.isWorker) {
+      process.on('message', this.answerPrimary);
+      return;
+    }
     const server = createServer((req, res) => {
       if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
@@ -55,7 +63,17 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     this.logger.log(`Metrics on ${this.url}/metrics`);
   }
 
+  private readonly answerPrimary = (message: unknown): void => {
+    if (!isClusterMessage(message, 'twofold:metrics-request')) return;
+    const answer = (response: MetricsResponse) => process.send?.(response);
+    this.metrics.scrapeJson().then(
+      (metrics) => answer({ type: 'twofold:metrics-response', id: message.id, metrics }),
+      (error: unknown) => answer({ type: 'twofold:metrics-response', id: message.id, error: describeError(error) }),
+    );
+  };
+
   async onApplicationShutdown(): Promise<void> {
+    process.off('message', this.answerPrimary);
     const server = this.server;
     if (!server) return;
     this.server = null;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { ErrorCode } from '../common/errors/error-code';
 import { TwoFactorMethod } from '../common/auth/two-factor-method';
 import { AppConfig } from '../config/app-config';
@@ -59,10 +59,12 @@ export class Metrics {
       help: 'Trusted-device tokens that came back after being replaced (TRUSTED_DEVICE_REUSED: probably copied).',
       registers,
     });
-    this.mailQueueDepth = new Gauge({ name: 'twofold_mail_queue_depth', help: 'Messages waiting in the outbox (all instances).', registers });
+    // The outbox is shared: with WORKERS > 1 every worker reads the same figure, so the cluster reports the max, not the sum.
+    this.mailQueueDepth = new Gauge({ name: 'twofold_mail_queue_depth', help: 'Messages waiting in the outbox (all instances).', aggregator: 'max', registers });
     this.mailQueueOldestAge = new Gauge({
       name: 'twofold_mail_queue_oldest_age_seconds',
       help: 'Age of the oldest message still waiting in the outbox; 0 when it is empty.',
+      aggregator: 'max',
       registers,
     });
     this.mailSent = new Counter({ name: 'twofold_mail_sent_total', help: 'Messages this instance handed to the SMTP server.', registers });
@@ -98,8 +100,18 @@ export class Metrics {
 
   /** The exposition text (Prometheus text format 0.0.4). A refresher that fails leaves its gauges empty, not the scrape. */
   async scrape(): Promise<string> {
-    await Promise.all(this.refreshers.map(async (refresh) => refresh()));
+    await this.refresh();
     return this.registry.metrics();
+  }
+
+  /** The same as JSON, for a cluster worker to send to the primary, which sums the workers' (src/cluster). */
+  async scrapeJson(): Promise<Array<MetricObjectWithValues<MetricValue<string>>>> {
+    await this.refresh();
+    return this.registry.getMetricsAsJSON();
+  }
+
+  private async refresh(): Promise<void> {
+    await Promise.all(this.refreshers.map(async (refresh) => refresh()));
   }
 }
 
