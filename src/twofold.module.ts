@@ -24,7 +24,7 @@ import { describeRootTypes } from './graphql/root-descriptions';
 import { GRAPHQL_LIMITS, operationLimitsRule } from './graphql/limits';
 import { wellFormedInputPlugin } from './graphql/well-formed-input.plugin';
 import { HealthModule } from './health/health.module';
-import { ShutdownDrain } from './health/serving-state';
+import { OperationsInFlight, ShutdownDrain } from './health/serving-state';
 import { AuthModule } from './modules/auth/auth.module';
 import { BackupCodesModule } from './modules/backup-codes/backup-codes.module';
 import { ChallengeModule } from './modules/challenge/challenge.module';
@@ -156,6 +156,7 @@ export class TwofoldModule {
         JsonScalar,
         // Here, in the root module, so that its onModuleDestroy runs before any imported module's.
         ShutdownDrain,
+        OperationsInFlight,
         ...(options.tracing ? tracingProviders(options.tracing) : []),
       ],
     };

@@ -86,6 +86,32 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(output.join('')).not.toMatch(/ERROR|Unhandled|"level":"error"/);
   }, 60_000);
 
+  it('lets an operation whose client went away finish with the database before the pool closes', async () => {
+    const lines: string[] = [];
+    const { child, url } = await startServer(database, lines);
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const held = once(child, 'message');
+    const abort = new AbortController();
+    const request = fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ heldThenDatabase }' }),
+      signal: abort.signal,
+    }).catch(() => 'aborted');
+    expect((await held)[0]).toBe('held');
+    // The client gives up: its connection closes, so the HTTP drain has nothing left to wait for.
+    abort.abort();
+    expect(await request).toBe('aborted');
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const answer = once(child, 'message');
+    child.send('release');
+    expect((await answer)[0]).toEqual({ database: 'ok' });
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(lines.join('')).not.toMatch(/Pool is closed|"level":"error"/);
+  }, 60_000);
+
   it('with SHUTDOWN_DELAY_SECONDS, answers readiness 503 at once while still serving, then exits 0', async () => {
     const lines: string[] = [];
     const { child, url } = await startServer(database, lines, { SHUTDOWN_DELAY_SECONDS: '5' });

@@ -6,24 +6,44 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { createApp } from '../../src/bootstrap';
 import { Public } from '../../src/common/decorators/access.decorators';
 import { loadConfig } from '../../src/config/app-config';
 
+/** Tells the parent 'held', resolves on its 'release'. */
+const holdUntilReleased = () =>
+  new Promise<void>((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (message !== 'release') return;
+      process.off('message', onMessage);
+      resolve();
+    };
+    process.on('message', onMessage);
+    process.send?.('held');
+  });
+
 @Resolver()
 class HeldResolver {
+  constructor(private readonly dataSource: DataSource) {}
+
   @Query(() => String, { description: 'Test only: tells the parent it is in flight, answers once the parent says "release".' })
   @Public()
   async held(): Promise<string> {
-    await new Promise<void>((resolve) => {
-      const onMessage = (message: unknown) => {
-        if (message !== 'release') return;
-        process.off('message', onMessage);
-        resolve();
-      };
-      process.on('message', onMessage);
-      process.send?.('held');
-    });
+    await holdUntilReleased();
+    return 'done';
+  }
+
+  @Query(() => String, { description: 'Test only: held like `held`, then reads the database and tells the parent how that went.' })
+  @Public()
+  async heldThenDatabase(): Promise<string> {
+    await holdUntilReleased();
+    try {
+      await this.dataSource.query('SELECT 1');
+      process.send?.({ database: 'ok' });
+    } catch (error) {
+      process.send?.({ database: String(error) });
+    }
     return 'done';
   }
 }
