@@ -13,6 +13,7 @@ import { HashingKeys1796523261642 } from './1796523261642-HashingKeys';
 import { RoundTwoCore1796523641363 } from './1796523641363-RoundTwoCore';
 import { AdminOperations1796526501341 } from './1796526501341-AdminOperations';
 import { Passkeys1796526905787 } from './1796526905787-Passkeys';
+import { SecurityEventsBigintId1796540000000 } from './1796540000000-SecurityEventsBigintId';
 
 /**
  * Every migration, in order. To add one: `scripts/generate-migration.sh Name`
@@ -34,4 +35,5 @@ export const ALL_MIGRATIONS: Function[] = [
   RoundTwoCore1796523641363,
   AdminOperations1796526501341,
   Passkeys1796526905787,
+  SecurityEventsBigintId1796540000000,
 ];

@@ -15,9 +15,13 @@ import { DateColumn } from '../../../database/columns';
 @Index('IDX_security_events_type', ['type', 'createdAt'])
 @Index('IDX_security_events_ip', ['ip', 'createdAt'])
 export class SecurityEventEntity {
-  /** Integer so that SQLite can autoincrement it; 2^31 events is decades at any plausible rate. */
+  /**
+   * `int` so that SQLite can autoincrement it (its integers are 64-bit); on
+   * MySQL the column is BIGINT (migration SecurityEventsBigintId: 2^31 events
+   * is weeks at a thousand sign-ins a second), read back as a string.
+   */
   @PrimaryGeneratedColumn({ type: 'int' })
-  id: number;
+  id: number | string;
 
   @Column({ type: 'varchar', length: 48 })
   type: string;
