@@ -5,6 +5,10 @@ import { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity
  * INSERT and nothing else. `Repository.insert` reads the row back after
  * the INSERT whenever a column has a database default, one more statement
  * on hot paths where every value is already known (docs/performance.md).
+ * With several rows it is also wrong: TypeORM 1.1 writes the rows it reads
+ * back into the given objects by position, in primary-key order, so objects
+ * with random ids get each other's ids. Never reuse the objects given to a
+ * multi-row `Repository.insert`; insert them with this.
  */
 export async function insertRows<T extends ObjectLiteral>(
   repository: Repository<T>,

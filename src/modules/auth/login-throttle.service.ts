@@ -129,17 +129,19 @@ export class LoginThrottleService {
   }
 
   private async countTry(scope: Scope, key: string): Promise<void> {
-    // Two rounds: a key seen for the first time is inserted; if a parallel
-    // request inserted it first, the UPDATE then finds it.
+    // Two rounds: a key the UPDATE did not count is either new (inserted with
+    // its first try: two statements for a first sign-in) or in its delay (the
+    // INSERT fails, the read tells how long); if a parallel request inserted
+    // it first, the UPDATE of the next round finds it.
     for (let round = 0; round < 2; round++) {
       const now = this.clock.now();
       if (await this.incrementUnlessBlocked(scope, key, now)) return;
-      const row = await this.throttles.findOneBy({ throttleKey: key });
-      if (row?.blockedUntil && row.blockedUntil > now) throw this.limited(row.blockedUntil, now);
-      if (row) continue; // its delay ended between the two statements
       const delay = delayForCount(scope, 1);
       const blockedUntil = delay > 0 ? addSeconds(now, delay) : null;
       if (await insertIfAbsent(this.throttles, { throttleKey: key, failures: 1, lastFailureAt: now, blockedUntil })) return;
+      const row = await this.throttles.findOneBy({ throttleKey: key });
+      if (row?.blockedUntil && row.blockedUntil > now) throw this.limited(row.blockedUntil, now);
+      // Its delay ended between the statements, or a parallel request inserted it: count again.
     }
     throw new DomainException(ErrorCode.RATE_LIMITED, 'Too many sign-in attempts at once. Try again in a second.', { retryAfterSeconds: 1 });
   }
