@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     duration: { type: 'string' },
     connections: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
 
@@ -64,8 +65,11 @@ const P = { ...(args.quick ? QUICK : FULL) };
 if (args.duration) P.duration = Number(args.duration);
 if (args.connections) P.connections = Number(args.connections);
 const only = args.only ? new Set(args.only.split(',').map((s) => Number(s.trim()))) : null;
-const wants = (n) => !only || only.has(n);
-const scale = !args['no-scale'] && (!only || only.has(6));
+const wantsScenario = (n) => !only || only.has(n);
+/** WORKERS values to compare on the small database (scenarios 1–5); the first is the one every other figure uses. */
+const workerCounts = (args.workers ?? (args.quick ? '1' : '1,2')).split(',').map((s) => Number(s.trim()));
+if (workerCounts[0] !== 1 || workerCounts.some((n) => !(n >= 1))) throw new Error('--workers=1,2,…: a list that starts with 1');
+const scale = !args['no-scale'] && wantsScenario(6);
 
 const started = Date.now();
 const log = (message) => process.stderr.write(`[bench ${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s] ${message}\n`);
@@ -151,13 +155,35 @@ async function main() {
     log(`seeded ${plain.length + verifyUsers.length + flowUsers.length} users, ${tokens.length} sessions`);
 
     // Metrics on, as in production (the image sets METRICS_PORT).
-    server = await startServer({ ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info', METRICS_PORT: String(await freePort()) }, join(outDir, `server-${stamp}.log`));
+    const serverEnv = { ...baseEnv, DATABASE_URL: db.serverUrl, LOG_LEVEL: 'info', METRICS_PORT: String(await freePort()) };
+    const serverLog = join(outDir, `server-${stamp}.log`);
+    server = await startServer(serverEnv, serverLog);
     log(`server up at ${server.url} (pid ${server.pid}, log var/bench/server-${stamp}.log)`);
 
     const ctx = { db, server, seeder, plain, tokens, adminToken, verifyUsers, flowUsers, lastTotpUse: 0 };
     results.phases.small = await runPhase('small', ctx);
     if (args['scrape-cost']) results.scrapeCost = await scrapeCost(ctx);
     results.statements = await countStatements(ctx);
+
+    // The same scenarios with WORKERS=n (node:cluster), then back to one process for the large database.
+    // The memory goal is per process: the WORKERS runs (all processes together) are reported apart.
+    let peakRssMB = 0;
+    const stopServer = async (single) => {
+      if (single) peakRssMB = Math.max(peakRssMB, server.rss.overallMB());
+      await server.stop();
+    };
+    for (const [i, workers] of workerCounts.slice(1).entries()) {
+      await stopServer(i === 0);
+      server = ctx.server = null;
+      server = ctx.server = await startServer({ ...serverEnv, WORKERS: String(workers) }, serverLog, { workers });
+      log(`server up with WORKERS=${workers} (pid ${server.pid})`);
+      (results.workers ??= {})[workers] = await runPhase(`small, WORKERS=${workers}`, ctx, [1, 2, 3, 4, 5]);
+    }
+    if (workerCounts.length > 1) {
+      await stopServer(false);
+      server = ctx.server = null;
+      server = ctx.server = await startServer(serverEnv, serverLog);
+    }
 
     if (scale) {
       log(`seeding scale data: ${P.scale.users.toLocaleString('en-US')} users, ${P.scale.sessions.toLocaleString('en-US')} sessions, ${P.scale.events.toLocaleString('en-US')} security events…`);
@@ -168,7 +194,7 @@ async function main() {
       results.scaleSettle = await db.waitForQuiet(log);
       results.phases.large = await runPhase('large', ctx);
     }
-    results.peakRssMB = server.rss.overallMB();
+    results.peakRssMB = Math.max(peakRssMB, server.rss.overallMB());
     results.loadAverageAtEnd = Math.round(loadavg()[0] * 100) / 100;
     results.mailsReceived = smtp.received();
   } finally {
@@ -186,9 +212,10 @@ async function main() {
   log(`results written to var/bench/results-${stamp}.json; total ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-/** Every scenario once, on the database as it is now. */
-async function runPhase(phase, ctx) {
+/** Every scenario once (of `scenarios`, when given), on the database as it is now. */
+async function runPhase(phase, ctx, scenarios = null) {
   const { server, seeder, plain, tokens } = ctx;
+  const wants = (n) => wantsScenario(n) && (!scenarios || scenarios.includes(n));
   const { duration, connections } = P;
   const out = {};
   log(`— ${phase} database —`);
@@ -229,7 +256,9 @@ async function runPhase(phase, ctx) {
 
   if (wants(4) || wants(5)) {
     log(`raw argon2id verifications (@node-rs/argon2, m=19456 t=2 p=1), ${connections} at a time`);
-    out.argon2PerSecond = await rawArgon2(seeder.passwordHash, BENCH_PASSWORD, connections, duration);
+    const argon2 = await rawArgon2(seeder.passwordHash, BENCH_PASSWORD, connections, duration);
+    out.argon2PerSecond = argon2.perSecond;
+    out.argon2CpuMs = argon2.cpuMsEach;
   }
 
   if (wants(4)) {
@@ -445,8 +474,9 @@ async function countStatements(ctx) {
     const seconds = (Date.now() - from) / 1000;
     const statements = Math.max(0, after.count - before.count - 1 - idleRate * seconds) / count;
     const busyMs = ((after.busySeconds - before.busySeconds) / count) * 1000;
-    log(`  ${label}: ${statements.toFixed(1)} SQL statements each`);
-    return { statements: Math.round(statements * 10) / 10, dbBusyMs: Math.round(busyMs * 100) / 100, exact: after.exact };
+    const rowsWritten = after.rowsWritten === null ? null : Math.round(((after.rowsWritten - before.rowsWritten) / count) * 10) / 10;
+    log(`  ${label}: ${statements.toFixed(1)} SQL statements each, ${rowsWritten ?? '?'} rows written`);
+    return { statements: Math.round(statements * 10) / 10, rowsWritten, dbBusyMs: Math.round(busyMs * 100) / 100, exact: after.exact };
   };
 
   log(`counting SQL statements (${n} of each, server's MySQL user)`);
@@ -460,15 +490,28 @@ async function countStatements(ctx) {
     const users = ctx.flowUsers.slice(-n);
     const pendingTokens = [];
     out.signInPending = await measure('signIn (TOTP user → PENDING_TWO_FACTOR)', n, () =>
-      mapLimit(users, 4, async (u, i) => (pendingTokens[i] = (await post(GQL.signIn(u.email))).data?.signIn?.sessionToken)),
+      mapLimit(users, 4, async (u, i) => (pendingTokens[i] = (await post(GQL.signIn(u.email), fromClient(i))).data?.signIn?.sessionToken)),
     );
     out.verify = await measure('verifyTwoFactor (TOTP)', n, () =>
       mapLimit(users, 4, (u, i) => post(GQL.verify(seeder.totpCode(u.secret)), bearer(pendingTokens[i]))),
     );
-    out.flow = {
-      statements: Math.round((out.signInPending.statements + out.verify.statements) * 10) / 10,
-      dbBusyMs: Math.round((out.signInPending.dbBusyMs + out.verify.dbBusyMs) * 100) / 100,
-    };
+    const sum = (a, b) => ({
+      statements: Math.round((a.statements + b.statements) * 10) / 10,
+      rowsWritten: a.rowsWritten === null ? null : Math.round((a.rowsWritten + b.rowsWritten) * 10) / 10,
+      dbBusyMs: Math.round((a.dbBusyMs + b.dbBusyMs) * 100) / 100,
+    });
+    // Those were the users' first sign-ins (their throttle rows and attempt counters are created). The same
+    // users again, as most sign-ins are: a returning user from an address seen before.
+    out.firstFlow = sum(out.signInPending, out.verify);
+    ctx.lastTotpUse = Date.now();
+    await waitForNextTotpStep(ctx);
+    out.signInPendingReturning = await measure('signIn again (returning TOTP user)', n, () =>
+      mapLimit(users, 4, async (u, i) => (pendingTokens[i] = (await post(GQL.signIn(u.email), fromClient(i))).data?.signIn?.sessionToken)),
+    );
+    out.verifyReturning = await measure('verifyTwoFactor again (TOTP)', n, () =>
+      mapLimit(users, 4, (u, i) => post(GQL.verify(seeder.totpCode(u.secret)), bearer(pendingTokens[i]))),
+    );
+    out.flow = sum(out.signInPendingReturning, out.verifyReturning);
     ctx.lastTotpUse = Date.now();
   }
 

@@ -67,9 +67,11 @@ export async function startSeeder(env) {
         const batch = [];
         for (let i = start; i < Math.min(count, start + 1000); i++) {
           const id = crypto.randomUUID();
-          batch.push({ id, email: `${prefix}${i}@bench.example`, passwordHash, displayName: `Bench ${prefix}${i}`, role, createdAt: now, updatedAt: now });
+          batch.push({ id, email: `${prefix}${i}@bench.example`, passwordHash, displayName: `Bench ${prefix}${i}`, role, twoFactorEnabled: totp, createdAt: now, updatedAt: now });
         }
-        await dataSource.getRepository(d.UserEntity).insert(batch);
+        // Through the query builder without read-back: Repository.insert of several rows writes the rows it
+        // reads back into the objects by position, in primary-key order (TypeORM 1.1), which swaps random ids.
+        await dataSource.getRepository(d.UserEntity).createQueryBuilder().insert().values(batch).updateEntity(false).execute();
         if (totp) {
           const secrets = get(d.optional.AuthenticatorSecretsService);
           const enrolled = batch.map((u) => ({ user: u, secret: d.totp.generateTotpSecret() }));

@@ -39,17 +39,19 @@ export async function createBenchDatabase() {
     adminDbUrl,
     admin,
 
-    /** Statements the server's MySQL user has sent so far. */
+    /** Statements the server's MySQL user has sent so far, and the rows they inserted, updated or deleted. */
     async statements() {
       if (userstat !== null) {
         const [[row]] = await admin.query(
-          'SELECT SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS AS n, BUSY_TIME AS busy FROM information_schema.USER_STATISTICS WHERE USER = ?',
+          `SELECT SELECT_COMMANDS + UPDATE_COMMANDS + OTHER_COMMANDS AS n, BUSY_TIME AS busy,
+                  ROWS_INSERTED + ROWS_UPDATED + ROWS_DELETED AS written
+             FROM information_schema.USER_STATISTICS WHERE USER = ?`,
           [user],
         );
-        return { count: Number(row?.n ?? 0), busySeconds: Number(row?.busy ?? 0), exact: true };
+        return { count: Number(row?.n ?? 0), busySeconds: Number(row?.busy ?? 0), rowsWritten: Number(row?.written ?? 0), exact: true };
       }
       const [[row]] = await admin.query(`SHOW GLOBAL STATUS LIKE 'Questions'`);
-      return { count: Number(row.Value), busySeconds: 0, exact: false };
+      return { count: Number(row.Value), busySeconds: 0, rowsWritten: null, exact: false };
     },
 
     /**

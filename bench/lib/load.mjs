@@ -42,8 +42,8 @@ export async function startSmtpSink() {
   return { url: `smtp://127.0.0.1:${port}`, received: () => received, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-/** The built server (node dist/src/main.js) in production mode; its log goes to `logFile`. */
-export async function startServer(env, logFile) {
+/** The built server (node dist/src/main.js) in production mode; its log goes to `logFile`. With `workers`, waits for every one. */
+export async function startServer(env, logFile, { workers = 1 } = {}) {
   const port = await freePort();
   const log = createWriteStream(logFile, { flags: 'a' });
   // BENCH_NODE_ARGS go to the server's node only (e.g. "--cpu-prof --cpu-prof-dir=var/bench/profiles").
@@ -61,6 +61,8 @@ export async function startServer(env, logFile) {
   });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
+  let listening = 0;
+  child.stdout.on('data', (chunk) => (listening += (String(chunk).match(/Listening on http/g) ?? []).length));
   let exited = null;
   child.on('exit', (code, signal) => (exited = { code, signal }));
   const url = `http://127.0.0.1:${port}`;
@@ -68,7 +70,7 @@ export async function startServer(env, logFile) {
   for (let i = 0; i < 600; i++) {
     if (exited) throw new Error(`the server exited (${JSON.stringify(exited)}); see ${logFile}`);
     try {
-      if ((await fetch(`${url}/health`)).ok) break;
+      if (listening >= workers && (await fetch(`${url}/health`)).ok) break;
     } catch {
       /* not up yet */
     }
@@ -91,14 +93,36 @@ export async function startServer(env, logFile) {
   };
 }
 
-/** CPU time (user + system, ms) a process has used so far, or null (not on this machine, not Linux). */
+/**
+ * CPU time (user + system, ms) a process and its children (the workers of
+ * WORKERS > 1) have used so far, or null (not on this machine, not Linux).
+ */
 export function cpuMs(pid) {
+  try {
+    return processTree(pid).reduce((sum, p) => sum + ownCpuMs(p), 0);
+  } catch {
+    return null;
+  }
+}
+
+function ownCpuMs(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
   } catch {
-    return null;
+    return 0; // exited meanwhile
   }
+}
+
+/** The pid and its descendants (Linux: /proc/<pid>/task/<pid>/children). */
+export function processTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    /* exited, or not Linux */
+  }
+  return [pid, ...children.flatMap(processTree)];
 }
 
 /** The local MySQL/MariaDB server's pid, to count its CPU time too (null when it runs elsewhere). */
@@ -125,7 +149,14 @@ class RssSampler {
   }
   sample() {
     try {
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1] ?? 0);
+      // With WORKERS > 1: the primary and every worker together.
+      const kb = processTree(this.pid).reduce((sum, pid) => {
+        try {
+          return sum + Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+        } catch {
+          return sum;
+        }
+      }, 0);
       this.windowPeak = Math.max(this.windowPeak, kb);
       this.overallPeak = Math.max(this.overallPeak, kb);
     } catch {
@@ -263,12 +294,17 @@ export function startScraper(metricsUrl, intervalMs = 1000) {
   };
 }
 
-/** Raw argon2id verifications per second with the app's parameters, `concurrency` at a time, for `seconds`. */
+/**
+ * Raw argon2id verifications with the app's parameters, `concurrency` at a
+ * time, for `seconds`: how many per second, and the CPU milliseconds each
+ * costs (this process's CPU over the run, nearly all of it the hashing threads).
+ */
 export async function rawArgon2(hash, password, concurrency, seconds) {
   const { verify } = require('@node-rs/argon2');
   const deadline = performance.now() + seconds * 1000;
   let done = 0;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
@@ -277,5 +313,6 @@ export async function rawArgon2(hash, password, concurrency, seconds) {
       }
     }),
   );
-  return done / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  return { perSecond: done / ((performance.now() - started) / 1000), cpuMsEach: (cpu.user + cpu.system) / 1000 / done };
 }
