@@ -106,6 +106,35 @@ describe('hardening: GraphQL limits, HTTP limits and headers', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-powered-by')).toBeNull();
+    // helmet's whole set, on the API's JSON answers too (they are read from helmet once and set from a list).
+    const api = await post(t, JSON.stringify({ query: '{ __typename }' }));
+    expect(Object.fromEntries(['content-security-policy', 'x-content-type-options'].map((name) => [name, api.headers.get(name)]))).toEqual({
+      'content-security-policy': csp,
+      'x-content-type-options': 'nosniff',
+    });
+    expect({
+      hsts: api.headers.get('strict-transport-security'),
+      frames: api.headers.get('x-frame-options'),
+      referrer: api.headers.get('referrer-policy'),
+      opener: api.headers.get('cross-origin-opener-policy'),
+      resource: api.headers.get('cross-origin-resource-policy'),
+      agentCluster: api.headers.get('origin-agent-cluster'),
+      dnsPrefetch: api.headers.get('x-dns-prefetch-control'),
+      downloads: api.headers.get('x-download-options'),
+      crossDomain: api.headers.get('x-permitted-cross-domain-policies'),
+      xss: api.headers.get('x-xss-protection'),
+    }).toEqual({
+      hsts: 'max-age=31536000; includeSubDomains',
+      frames: 'SAMEORIGIN',
+      referrer: 'no-referrer',
+      opener: 'same-origin',
+      resource: 'same-site',
+      agentCluster: '?1',
+      dnsPrefetch: 'off',
+      downloads: 'noopen',
+      crossDomain: 'none',
+      xss: '0',
+    });
     const html = await response.text();
     expect(html).not.toMatch(/<script>(?!<\/script>)/); // no inline script
   });

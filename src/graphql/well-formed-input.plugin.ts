@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit } from 'graphql';
+import { DocumentNode, GraphQLError, Kind, visit } from 'graphql';
 
 /** With the u flag a surrogate matches only when it is not half of a pair. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
@@ -30,17 +30,20 @@ export function findIllFormedString(value: unknown, path = 'variables', depth = 
  * encoders, the database) fail on it in their own ways. BAD_USER_INPUT.
  */
 export function wellFormedInputPlugin(): ApolloServerPlugin {
+  // Apollo parses a document once and hands the same object to every request that sends it: its literals are checked once.
+  const wellFormedDocuments = new WeakSet<DocumentNode>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
           let where = findIllFormedString(request.variables ?? {});
-          if (!where) {
+          if (!where && !wellFormedDocuments.has(document)) {
             visit(document, {
               [Kind.STRING](node) {
                 if (!where && !wellFormed(node.value)) where = `a string at line ${node.loc?.startToken.line ?? '?'}`;
               },
             });
+            if (!where) wellFormedDocuments.add(document);
           }
           if (where) {
             throw new GraphQLError(`The request holds text that is not valid Unicode (${where}).`, {
