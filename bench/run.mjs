@@ -190,6 +190,7 @@ async function main() {
       const seconds = await seedScale(db, { ...P.scale, passwordHash: seeder.passwordHash }, log);
       results.scaleSeedSeconds = seconds;
       results.tableRows = await db.tableRows();
+      results.tableBytes = await db.tableBytes();
       log(`scale data seeded in ${seconds} s; waiting for InnoDB to finish writing it back…`);
       results.scaleSettle = await db.waitForQuiet(log);
       results.phases.large = await runPhase('large', ctx);

@@ -75,6 +75,15 @@ export async function createBenchDatabase() {
       }
     },
 
+    /** Bytes on disk per table (InnoDB's estimates): data, and all its indexes. */
+    async tableBytes() {
+      const [rows] = await admin.query(
+        `SELECT TABLE_NAME AS t, TABLE_ROWS AS n, DATA_LENGTH AS data, INDEX_LENGTH AS idx FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?`,
+        [name],
+      );
+      return Object.fromEntries(rows.map((r) => [r.t, { rows: Number(r.n), dataBytes: Number(r.data), indexBytes: Number(r.idx) }]));
+    },
+
     async tableRows() {
       const [rows] = await admin.query(
         `SELECT TABLE_NAME AS t, TABLE_ROWS AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_ROWS DESC`,

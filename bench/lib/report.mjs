@@ -217,6 +217,11 @@ export function printReport(results) {
   if (failures > 0) lines.push(`Failed requests (non-200 or an unexpected answer): ${failures}; see the results JSON`);
   if (results.tableRows) {
     lines.push(`Large database: ${Object.entries(results.tableRows).filter(([, n]) => n > 1000).map(([t, n]) => `${t} ≈ ${fmt(n)}`).join(', ')} (seeded in ${results.scaleSeedSeconds} s)`);
+    const bytes = Object.entries(results.tableBytes ?? {}).filter(([, b]) => b.rows > 1000);
+    if (bytes.length > 0) {
+      const perRow = (b) => `${fmt(b.dataBytes / b.rows)} B data + ${fmt(b.indexBytes / b.rows)} B indexes a row`;
+      lines.push(`  on disk: ${bytes.map(([t, b]) => `${t} ${fmt((b.dataBytes + b.indexBytes) / 2 ** 20)} MB (${perRow(b)})`).join('; ')}`);
+    }
   }
   lines.push('');
   process.stdout.write(lines.join('\n') + '\n');
