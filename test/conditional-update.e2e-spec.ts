@@ -110,7 +110,7 @@ describe('conditionalUpdate and the counters built on it, on MariaDB and on SQLi
       const waits: number[] = [];
       for (let i = 0; i < 8; i++) {
         const claim = await throttle.claim(`${name}@example.com`, null, async () => false);
-        const blocked = (await repo.findOneBy({ throttleKey: claim.account }))!.blockedUntil;
+        const blocked = (await repo.findOneBy({ throttleKey: claim.account! }))!.blockedUntil;
         const wait = blocked ? (blocked.getTime() - clock.now().getTime()) / 1000 : 0;
         waits.push(wait);
         if (i < 7) clock.advanceSeconds(wait);

@@ -22,3 +22,29 @@ export function recordingEvents() {
     },
   };
 }
+
+/**
+ * Records the statements `source` runs from now on, in order, as their verb
+ * (`UPDATE`, `INSERT`, `SELECT`...) with ` failed` after one the database
+ * refused: for specs that count a hot path's round trips. `stop()` ends the
+ * recording.
+ */
+export function recordStatements(source: DataSource) {
+  const statements: string[] = [];
+  const logger = source.logger;
+  const { logQuery, logQueryError } = logger;
+  logger.logQuery = (query, parameters, runner) => {
+    statements.push(query.trim().split(/\s+/, 1)[0].toUpperCase());
+    return logQuery.call(logger, query, parameters, runner);
+  };
+  logger.logQueryError = (error, query, parameters, runner) => {
+    statements[statements.length - 1] += ' failed';
+    return logQueryError.call(logger, error, query, parameters, runner);
+  };
+  return {
+    statements,
+    /** Forgets what was recorded so far. */
+    clear: () => void statements.splice(0),
+    stop: () => Object.assign(logger, { logQuery, logQueryError }),
+  };
+}

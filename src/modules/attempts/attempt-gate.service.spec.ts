@@ -8,6 +8,8 @@ import { SessionStage } from '../../common/auth/session-stage';
 import { AppConfig } from '../../config/app-config';
 import { SessionEntity } from '../auth/entities/session.entity';
 import { SessionsService } from '../auth/sessions.service';
+import { TwoFactorPolicyEntity } from '../policy/entities/two-factor-policy.entity';
+import { PolicyService } from '../policy/policy.service';
 import { DEFAULT_POLICY, TwoFactorPolicy } from '../policy/policy.types';
 import { UserEntity } from '../users/entities/user.entity';
 import { AttemptGate, CheckVerdict, GatedCheck } from './attempt-gate.service';
@@ -36,7 +38,7 @@ describe('AttemptGate and LockoutService', () => {
   let n = 0;
 
   beforeAll(async () => {
-    source = await memoryDatabase([TwoFactorAttemptsEntity, SessionEntity, UserEntity]);
+    source = await memoryDatabase([TwoFactorAttemptsEntity, SessionEntity, UserEntity, TwoFactorPolicyEntity]);
     attemptsRepo = source.getRepository(TwoFactorAttemptsEntity);
     sessionRepo = source.getRepository(SessionEntity);
   });
@@ -44,7 +46,13 @@ describe('AttemptGate and LockoutService', () => {
   beforeEach(() => {
     clock = new ManualClock(START);
     attempts = new AttemptsService(attemptsRepo, clock);
-    sessions = new SessionsService(sessionRepo, new KeyedHasher(randomBytes(32)), { sessionIdleMinutes: 120, sessionMaxHours: 12 } as AppConfig, clock);
+    sessions = new SessionsService(
+      sessionRepo,
+      new KeyedHasher(randomBytes(32)),
+      { sessionIdleMinutes: 120, sessionMaxHours: 12 } as AppConfig,
+      new PolicyService(source.getRepository(TwoFactorPolicyEntity)),
+      clock,
+    );
     events = recordingEvents();
     gate = new AttemptGate(attempts, new LockoutService(sessions, events as never), events as never);
     user = `user-${++n}`;

@@ -3,7 +3,9 @@ import { KeyedHasher } from '@app/crypto';
 import { randomBytes } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { memoryDatabase } from '../../../test/support/memory-database';
+import { memoryDatabase, recordStatements } from '../../../test/support/memory-database';
+import { DomainException } from '../../common/errors/domain.exception';
+import { ErrorCode } from '../../common/errors/error-code';
 import { LoginThrottleEntity } from './entities/login-throttle.entity';
 import { LoginThrottleService, ThrottleClaim } from './login-throttle.service';
 
@@ -117,6 +119,29 @@ describe('LoginThrottleService', () => {
     expect((await row(accountKey()))!.failures).toBe(6);
   });
 
+  it('a sign-in that names no account (a passkey) counts on the IP only, its first 64 characters', async () => {
+    const long = `${'e'.repeat(64)}:tail-${n}`;
+    const ipKey = `ip:${'e'.repeat(64)}`;
+    expect(await statementsOf(async () => expect(await throttle.claimAddress(long)).toEqual({ account: null, ip: ipKey }))).toEqual(['UPDATE', 'INSERT']);
+    expect(await row(ipKey)).toMatchObject({ failures: 1, blockedUntil: null });
+    expect(await throttle.claimAddress(long)).toEqual({ account: null, ip: ipKey });
+    expect((await row(ipKey))!.failures).toBe(2);
+    // No address: nothing to count, nothing run.
+    expect(await statementsOf(async () => expect(await throttle.claimAddress(null)).toEqual({ account: null, ip: null }))).toEqual([]);
+    // During the IP's wait it is refused like a password sign-in.
+    await repo.update({ throttleKey: ipKey }, { blockedUntil: new Date(START + 30_000) });
+    expect(await throttle.claimAddress(long).catch((e: unknown) => e)).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 30 } });
+    expect((await row(ipKey))!.failures).toBe(2);
+  });
+
+  it('a proven passkey sign-in gives the IP its try back, and leaves its wait; a claim with no key runs nothing', async () => {
+    const ipKey = `ip:${ip}`;
+    await repo.insert({ throttleKey: ipKey, failures: 101, lastFailureAt: new Date(START), blockedUntil: new Date(START + 1000) });
+    await throttle.succeeded({ account: null, ip: ipKey });
+    expect(await row(ipKey)).toMatchObject({ failures: 100, blockedUntil: new Date(START + 1000) });
+    expect(await statementsOf(() => throttle.succeeded({ account: null, ip: null }))).toEqual([]);
+  });
+
   it('without an IP only the account is counted', async () => {
     expect(await try_(unknown, null)).toEqual({ account: accountKey(), ip: null });
     expect(await repo.countBy({ throttleKey: 'ip:' })).toBe(0);
@@ -189,6 +214,33 @@ describe('LoginThrottleService', () => {
     await expect(broken.claim(email, null, known)).rejects.toThrow(TypeError);
   });
 
+  it('only the throttle\'s own RATE_LIMITED lets a known client try on its own key: not a database error with that code, not another refusal', async () => {
+    const refusals = [
+      Object.assign(new Error('a driver error'), { code: ErrorCode.RATE_LIMITED }),
+      new DomainException(ErrorCode.BAD_USER_INPUT, 'not the throttle\'s'),
+    ];
+    for (const refusal of refusals) {
+      email = `user-${n}-${refusals.indexOf(refusal)}@example.com`;
+      // The IP's key is counted (one UPDATE: it exists); the account's UPDATE fails with `refusal`; anything after would work.
+      await repo.insert({ throttleKey: `ip:${ip}`, failures: 0, lastFailureAt: new Date(START), blockedUntil: null }).catch(() => undefined);
+      let statements = 0;
+      const failing = new Proxy(repo, {
+        get(target, key, receiver) {
+          if (key !== 'createQueryBuilder') return Reflect.get(target, key, receiver);
+          return (...args: Parameters<typeof target.createQueryBuilder>) => {
+            if (++statements === 2) throw refusal;
+            return target.createQueryBuilder(...args);
+          };
+        },
+      });
+      let asked = 0;
+      const outcome = await new LoginThrottleService(failing, hasher, clock).claim(email, ip, async () => (asked++, true)).catch((e: unknown) => e);
+      expect(outcome).toBe(refusal);
+      expect(asked).toBe(0);
+      expect(await repo.countBy({ throttleKey: `known:${hasher.tokenDigest(`${email}\n${ip}`)}` })).toBe(0);
+    }
+  });
+
   it('a key that keeps failing to be written answers RATE_LIMITED (try again in a second)', async () => {
     const { QueryFailedError } = await import('typeorm');
     let inserts = 0;
@@ -212,6 +264,95 @@ describe('LoginThrottleService', () => {
       details: { retryAfterSeconds: 1 },
     });
     expect(inserts).toBe(2);
+  });
+
+  /** Runs `work` and answers the statements it ran (see recordStatements). */
+  const statementsOf = async (work: () => Promise<unknown>) => {
+    const log = recordStatements(source);
+    try {
+      await work();
+      return log.statements;
+    } finally {
+      log.stop();
+    }
+  };
+
+  it('a key seen for the first time: the UPDATE finds nothing, the INSERT writes its first try (two statements); a known key, one UPDATE', async () => {
+    expect(await statementsOf(() => try_(unknown, null))).toEqual(['UPDATE', 'INSERT']);
+    expect(await row(accountKey())).toEqual({ throttleKey: accountKey(), failures: 1, lastFailureAt: new Date(START), blockedUntil: null });
+    clock.advanceSeconds(1);
+    expect(await statementsOf(() => try_(unknown, null))).toEqual(['UPDATE']);
+    expect(await row(accountKey())).toEqual({ throttleKey: accountKey(), failures: 2, lastFailureAt: new Date(START + 1000), blockedUntil: null });
+    // With an address, the same for each of the two keys: the IP's first, then the account's.
+    email = `user-${n}-b@example.com`;
+    expect(await statementsOf(() => try_())).toEqual(['UPDATE', 'INSERT', 'UPDATE', 'INSERT']);
+    expect(await row(`ip:${ip}`)).toMatchObject({ failures: 1, blockedUntil: null });
+    expect(await row(accountKey())).toMatchObject({ failures: 1, blockedUntil: null });
+  });
+
+  it('a key in its delay: the UPDATE refuses it, the INSERT fails on it, the read gives the seconds left; the try is not counted', async () => {
+    expect(await tries(8, null)).toEqual([0, 0, 0, 0, 1, 2, 4, 8]);
+    // tries() waited the eighth try's 8 seconds out; the ninth sets 16 seconds, and 3.5 seconds into them 13 are left (rounded up).
+    await try_(unknown, null);
+    const before = (await row(accountKey()))!;
+    expect(before).toMatchObject({ failures: 9, blockedUntil: new Date(clock.now().getTime() + 16_000) });
+    clock.advance(3_500);
+    let refused: unknown;
+    const statements = await statementsOf(() => try_(unknown, null).catch((e: unknown) => (refused = e)));
+    expect(statements).toEqual(['UPDATE', 'INSERT failed', 'SELECT']);
+    expect(refused).toMatchObject({ code: 'RATE_LIMITED', message: 'Too many failed sign-ins. Try again in 13 seconds.', details: { retryAfterSeconds: 13 } });
+    expect(await row(accountKey())).toEqual(before);
+  });
+
+  it('a key a parallel request inserted between the UPDATE and the INSERT: the INSERT fails, and the try is counted on the next round', async () => {
+    const parallel = new LoginThrottleService(repo, hasher, clock);
+    let raced = false;
+    // Just before this request's INSERT, another sign-in of the same account inserts the key.
+    const racing = new Proxy(repo, {
+      get(target, prop, receiver) {
+        if (prop !== 'createQueryBuilder') return Reflect.get(target, prop, receiver);
+        return (...args: Parameters<typeof target.createQueryBuilder>) => {
+          const builder = target.createQueryBuilder(...args);
+          const insert = builder.insert.bind(builder);
+          builder.insert = () => {
+            const inserting = insert();
+            const execute = inserting.execute.bind(inserting);
+            inserting.execute = async () => {
+              if (!raced) {
+                raced = true;
+                await parallel.claim(email, null, unknown);
+              }
+              return execute();
+            };
+            return inserting;
+          };
+          return builder;
+        };
+      },
+    });
+    const statements = await statementsOf(() => new LoginThrottleService(racing, hasher, clock).claim(email, null, unknown));
+    expect(raced).toBe(true);
+    // This request's UPDATE; the other's UPDATE and INSERT; this INSERT fails, the read finds the key out of any delay, the UPDATE counts.
+    expect(statements).toEqual(['UPDATE', 'UPDATE', 'INSERT', 'INSERT failed', 'SELECT', 'UPDATE']);
+    expect(await row(accountKey())).toEqual({ throttleKey: accountKey(), failures: 2, lastFailureAt: new Date(START), blockedUntil: null });
+  });
+
+  it('a wait that ends at the very moment of the read is over, as the UPDATE counts it: the try is counted on the next round', async () => {
+    await tries(4);
+    await try_();
+    const key = accountKey();
+    // The UPDATE is refused (one second left); by the read, the wait ends exactly now.
+    const racing = new Proxy(repo, {
+      get(target, prop, receiver) {
+        if (prop !== 'findOneBy') return Reflect.get(target, prop, receiver);
+        return async (where: never) => {
+          await target.update({ throttleKey: key }, { blockedUntil: clock.now() });
+          return target.findOneBy(where);
+        };
+      },
+    });
+    await new LoginThrottleService(racing, hasher, clock).claim(email, null, unknown);
+    expect(await row(key)).toMatchObject({ failures: 6, blockedUntil: new Date(START + 2000) });
   });
 
   it('a key whose wait ended between the UPDATE and the read is counted on the next round', async () => {

@@ -6,7 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { memoryDatabase } from '../../../test/support/memory-database';
 import { Role } from '../../common/auth/role';
 import { SessionStage } from '../../common/auth/session-stage';
+import { requestIdMiddleware, requestMemo } from '../../common/logging/request-id';
 import { AppConfig } from '../../config/app-config';
+import { TwoFactorPolicyEntity } from '../policy/entities/two-factor-policy.entity';
+import { PolicyService } from '../policy/policy.service';
+import { DEFAULT_POLICY, TwoFactorRequirement } from '../policy/policy.types';
 import { UserEntity } from '../users/entities/user.entity';
 import { SessionEntity } from './entities/session.entity';
 import { PENDING_SESSION_MINUTES, SessionsService } from './sessions.service';
@@ -23,6 +27,8 @@ describe('SessionsService', () => {
   let source: DataSource;
   let repo: Repository<SessionEntity>;
   let users: Repository<UserEntity>;
+  let policyRepo: Repository<TwoFactorPolicyEntity>;
+  let policies: PolicyService;
   let hasher: KeyedHasher;
   let clock: ManualClock;
   let sessions: SessionsService;
@@ -32,15 +38,17 @@ describe('SessionsService', () => {
   const MIN = 60_000;
 
   beforeAll(async () => {
-    source = await memoryDatabase([SessionEntity, UserEntity]);
+    source = await memoryDatabase([SessionEntity, UserEntity, TwoFactorPolicyEntity]);
     repo = source.getRepository(SessionEntity);
     users = source.getRepository(UserEntity);
+    policyRepo = source.getRepository(TwoFactorPolicyEntity);
+    policies = new PolicyService(policyRepo);
     hasher = new KeyedHasher(randomBytes(32));
   });
   afterAll(() => source.destroy());
   beforeEach(async () => {
     clock = new ManualClock(START);
-    sessions = new SessionsService(repo, hasher, config, clock);
+    sessions = new SessionsService(repo, hasher, config, policies, clock);
     user = `user-${++n}`;
     await users.insert({ id: user, email: `${user}@example.com`, passwordHash: 'x', displayName: null, role: Role.AGENT, createdAt: at(0), updatedAt: at(0) });
   });
@@ -65,6 +73,7 @@ describe('SessionsService', () => {
       absoluteExpiresAt: at(12 * 60 * MIN),
       revokedAt: null,
       verifiedAt: at(0),
+      lastSeenAt: null,
       ip: '203.0.113.7',
       userAgent: 'Mozilla/5.0',
     });
@@ -86,7 +95,7 @@ describe('SessionsService', () => {
   });
 
   it('an idle expiry longer than the absolute limit is cut to it', async () => {
-    const long = new SessionsService(repo, hasher, { sessionIdleMinutes: 13 * 60, sessionMaxHours: 12 } as AppConfig, clock);
+    const long = new SessionsService(repo, hasher, { sessionIdleMinutes: 13 * 60, sessionMaxHours: 12 } as AppConfig, policies, clock);
     const { token, session } = await long.open(user, SessionStage.AUTHENTICATED, client);
     expect((await row(session.id)).expiresAt).toEqual(at(12 * 60 * MIN));
     expect(await (async () => (clock.set(at(60 * MIN)), long.resolve(token)))()).not.toBeNull();
@@ -109,6 +118,55 @@ describe('SessionsService', () => {
     expect(await sessions.resolve(42)).toBeNull();
   });
 
+  /** Runs `work` inside a request's scope, as the request-id middleware does: what the request read once is remembered there. */
+  const inRequest = <T>(work: () => Promise<T>) =>
+    new Promise<T>((done, fail) => requestIdMiddleware()({ headers: {} } as never, { setHeader: () => undefined } as never, () => void work().then(done, fail)));
+
+  it('the session lookup reads the policy in the same statement: the rest of the request asks nothing more of it', async () => {
+    let policyLookups = 0;
+    const counted = new Proxy(policyRepo, {
+      get(target, key, receiver) {
+        if (key !== 'findOneBy' && key !== 'query' && key !== 'createQueryBuilder') return Reflect.get(target, key, receiver);
+        const real = Reflect.get(target, key, receiver) as (...args: unknown[]) => unknown;
+        return (...args: unknown[]) => (policyLookups++, real.apply(target, args));
+      },
+    });
+    const joined = new SessionsService(repo, hasher, config, new PolicyService(counted), clock);
+    const { token } = await joined.open(user, SessionStage.AUTHENTICATED, client);
+    // No policy stored yet: the defaults, dated at the epoch.
+    await inRequest(async () => {
+      expect(await joined.resolve(token)).toMatchObject({ userId: user });
+      expect(requestMemo()!.get('policy')).toEqual({ ...DEFAULT_POLICY, updatedAt: new Date(0) });
+    });
+    const stored = { ...DEFAULT_POLICY, requirement: TwoFactorRequirement.REQUIRED_FOR_ALL, maxAttempts: 7, allowPasskeySignIn: false, updatedAt: at(-MIN) };
+    await policyRepo.insert({ ...stored, id: 1, allowedMethods: 'EMAIL,PASSKEY' });
+    try {
+      await inRequest(async () => {
+        expect(await joined.resolve(token)).toMatchObject({ userId: user });
+        const policy = await new PolicyService(counted).get();
+        expect(policy).toEqual({ ...stored, allowedMethods: ['EMAIL', 'PASSKEY'] });
+        expect(policyLookups).toBe(0);
+      });
+      // A token that finds no session reads no policy either: the request reads it itself.
+      await inRequest(async () => {
+        expect(await joined.resolve(`${token}x`)).toBeNull();
+        expect(requestMemo()!.has('policy')).toBe(false);
+      });
+    } finally {
+      await policyRepo.delete({ id: 1 });
+    }
+  });
+
+  it('a disabled user\'s session does not resolve, whatever its stage', async () => {
+    const done = await sessions.open(user, SessionStage.AUTHENTICATED, client);
+    const pending = await sessions.open(user, SessionStage.PENDING_TWO_FACTOR, client);
+    await users.update({ id: user }, { disabled: true });
+    expect(await sessions.resolve(done.token)).toBeNull();
+    expect(await sessions.resolve(pending.token)).toBeNull();
+    await users.update({ id: user }, { disabled: false });
+    expect(await sessions.resolve(done.token)).toMatchObject({ sessionId: done.session.id });
+  });
+
   it('a token of up to 100 characters is looked up; a longer one is not', async () => {
     const { session } = await sessions.open(user, SessionStage.AUTHENTICATED, client);
     const longest = 'a'.repeat(100);
@@ -127,20 +185,21 @@ describe('SessionsService', () => {
 
   it('a session opened before an APP_SECRET rotation still resolves', async () => {
     const oldSecret = randomBytes(32);
-    const before = new SessionsService(repo, new KeyedHasher(oldSecret), config, clock);
+    const before = new SessionsService(repo, new KeyedHasher(oldSecret), config, policies, clock);
     const { token } = await before.open(user, SessionStage.AUTHENTICATED, client);
-    const after = new SessionsService(repo, new KeyedHasher(randomBytes(32), [oldSecret]), config, clock);
+    const after = new SessionsService(repo, new KeyedHasher(randomBytes(32), [oldSecret]), config, policies, clock);
     expect(await after.resolve(token)).toMatchObject({ userId: user });
-    expect(await new SessionsService(repo, new KeyedHasher(randomBytes(32)), config, clock).resolve(token)).toBeNull();
+    expect(await new SessionsService(repo, new KeyedHasher(randomBytes(32)), config, policies, clock).resolve(token)).toBeNull();
   });
 
   it('use slides the idle expiry (at most one write a minute); idle for 120 minutes, it ends', async () => {
     const { token, session } = await sessions.open(user, SessionStage.AUTHENTICATED, client);
     // 59 s later the expiry would move by less than a minute: no write.
     expect(await resolveAt(token, 59_000)).toMatchObject({ sessionExpiresAt: at(120 * MIN) });
-    expect((await row(session.id)).expiresAt).toEqual(at(120 * MIN));
+    expect(await row(session.id)).toMatchObject({ expiresAt: at(120 * MIN), lastSeenAt: null });
     expect(await resolveAt(token, 60_000)).toMatchObject({ sessionExpiresAt: at(121 * MIN) });
-    expect((await row(session.id)).expiresAt).toEqual(at(121 * MIN));
+    // The write that slides the expiry records the use.
+    expect(await row(session.id)).toMatchObject({ expiresAt: at(121 * MIN), lastSeenAt: at(60_000) });
     // Idle until a millisecond before the end: still open; at the end: closed.
     expect(await resolveAt(token, 121 * MIN - 1)).not.toBeNull();
     expect((await row(session.id)).expiresAt).toEqual(at(241 * MIN - 1));
@@ -165,6 +224,23 @@ describe('SessionsService', () => {
     clock.set(at(0));
     await sessions.revoke(session.id);
     expect(await sessions.findLive(session.id)).toBeNull();
+  });
+
+  it('listLive: the user\'s open sessions of every stage, newest first (the id orders those opened at the same moment)', async () => {
+    const first = await sessions.open(user, SessionStage.AUTHENTICATED, client);
+    clock.set(at(MIN));
+    const revoked = await sessions.open(user, SessionStage.AUTHENTICATED, client);
+    await sessions.revoke(revoked.session.id);
+    const expiring = await sessions.open(user, SessionStage.PENDING_TWO_FACTOR, client);
+    clock.set(at(2 * MIN));
+    const same = [await sessions.open(user, SessionStage.AUTHENTICATED, client), await sessions.open(user, SessionStage.PENDING_ENROLLMENT, client)];
+    await users.insert({ id: `${user}-o`, email: `${user}-o@example.com`, passwordHash: 'x', displayName: null, role: Role.AGENT, createdAt: at(0), updatedAt: at(0) });
+    await sessions.open(`${user}-o`, SessionStage.AUTHENTICATED, client);
+    const newestFirst = same.map((o) => o.session.id).sort().reverse();
+    expect((await sessions.listLive(user)).map((s) => s.id)).toEqual([...newestFirst, expiring.session.id, first.session.id]);
+    // The pending session ends 10 minutes after it opened: gone from the list at that moment.
+    clock.set(at(11 * MIN));
+    expect((await sessions.listLive(user)).map((s) => s.id)).toEqual([...newestFirst, first.session.id]);
   });
 
   it('revoke: true only for the call that ended the session; the token stops working', async () => {
@@ -254,7 +330,7 @@ describe('SessionsService', () => {
   });
 
   it('a pending session lives its 10 minutes even when the idle expiry is shorter', async () => {
-    const brief = new SessionsService(repo, hasher, { sessionIdleMinutes: 5, sessionMaxHours: 12 } as AppConfig, clock);
+    const brief = new SessionsService(repo, hasher, { sessionIdleMinutes: 5, sessionMaxHours: 12 } as AppConfig, policies, clock);
     const pending = await brief.open(user, SessionStage.PENDING_TWO_FACTOR, client);
     expect((await row(pending.session.id)).expiresAt).toEqual(at(10 * MIN));
     const done = await brief.open(user, SessionStage.AUTHENTICATED, client);

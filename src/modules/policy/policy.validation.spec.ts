@@ -37,6 +37,10 @@ describe('mergePolicy', () => {
       [{ emailCodeTtlMinutes: 61 }, 'emailCodeTtlMinutes'],
       [{ resendCooldownSeconds: 0 }, 'resendCooldownSeconds'],
       [{ adminBackupCodeTtlMinutes: 1441 }, 'adminBackupCodeTtlMinutes'],
+      [{ reauthenticationMinutes: 0 }, 'reauthenticationMinutes'],
+      [{ enrollmentGraceDays: -1 }, 'enrollmentGraceDays'],
+      [{ enrollmentGraceDays: 91 }, 'enrollmentGraceDays'],
+      [{ allowPasskeySignIn: 'yes' as never }, 'allowPasskeySignIn'],
       [{ allowedMethods: [] }, 'allowedMethods'],
       [{ allowedMethods: ['BACKUP_CODE'] }, 'allowedMethods'],
       [{ allowedMethods: ['EMAIL', 'EMAIL'] }, 'allowedMethods'],
@@ -83,6 +87,7 @@ describe('mergePolicy, field by field', () => {
       ['resendCooldownSeconds', 1, 3600],
       ['adminBackupCodeTtlMinutes', 1, 1440],
       ['reauthenticationMinutes', 1, 1440],
+      ['enrollmentGraceDays', 0, 90],
     ];
     expect(Object.keys(POLICY_BOUNDS).sort()).toEqual(ranges.map(([f]) => f).sort());
     // Room for cooldownFromAttempt up to 100.
@@ -118,10 +123,26 @@ describe('mergePolicy, field by field', () => {
     expect(errorOf({ allowedMethods: ['EMAIL', 'EMAIL'] })).toEqual({ field: 'allowedMethods', message: 'allowedMethods must not list a method twice' });
     expect(errorOf({ allowedMethods: ['BACKUP_CODE'] })).toEqual({
       field: 'allowedMethods',
-      message: 'allowedMethods must list EMAIL or AUTHENTICATOR_APP: backup codes are a fallback and cannot be the only method',
+      message: 'allowedMethods must list a method such as EMAIL, AUTHENTICATOR_APP or PASSKEY: backup codes are a fallback and cannot be the only method',
+    });
+    expect(errorOf({ allowedMethods: [] })).toEqual({
+      field: 'allowedMethods',
+      message: 'allowedMethods must list a method such as EMAIL, AUTHENTICATOR_APP or PASSKEY: backup codes are a fallback and cannot be the only method',
     });
     expect(mergePolicy(DEFAULT_POLICY, { allowedMethods: ['AUTHENTICATOR_APP'] }).allowedMethods).toEqual(['AUTHENTICATOR_APP']);
+    expect(mergePolicy(DEFAULT_POLICY, { allowedMethods: ['PASSKEY'] }).allowedMethods).toEqual(['PASSKEY']);
+    expect(mergePolicy(DEFAULT_POLICY, { allowedMethods: ['PASSKEY', 'BACKUP_CODE', 'EMAIL'] }).allowedMethods).toEqual(['EMAIL', 'PASSKEY']);
     expect(mergePolicy(DEFAULT_POLICY, { allowedMethods: ['BACKUP_CODE', 'EMAIL'] }).allowedMethods).toEqual(['EMAIL']);
+  });
+
+  it('allowPasskeySignIn: true or false only; absent or null keeps it', () => {
+    expect(mergePolicy(DEFAULT_POLICY, { allowPasskeySignIn: false }).allowPasskeySignIn).toBe(false);
+    expect(mergePolicy({ ...DEFAULT_POLICY, allowPasskeySignIn: false }, { allowPasskeySignIn: true }).allowPasskeySignIn).toBe(true);
+    expect(mergePolicy({ ...DEFAULT_POLICY, allowPasskeySignIn: false }, { allowPasskeySignIn: null }).allowPasskeySignIn).toBe(false);
+    expect(mergePolicy({ ...DEFAULT_POLICY, allowPasskeySignIn: false }, {}).allowPasskeySignIn).toBe(false);
+    for (const bad of ['true', 1, 0]) {
+      expect(errorOf({ allowPasskeySignIn: bad as never })).toEqual({ field: 'allowPasskeySignIn', message: 'allowPasskeySignIn must be true or false' });
+    }
   });
 
   it('never changes the current policy it was given', () => {

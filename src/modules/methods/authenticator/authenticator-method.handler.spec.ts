@@ -100,11 +100,12 @@ describe('AUTHENTICATOR_APP and its stored secrets', () => {
   it('the step the enrollment used counts as used', async () => {
     const step = totpStep(clock.now());
     const code = codeAt(0);
-    const check = await handler.enrollment.check({ userId: user, enrollmentId: 'e1', state: { secret }, code, credential: null, now: clock.now(), policy, client: null });
+    const check = await handler.enrollment.check({ userId: user, enrollmentId: 'e1', sessionId: 's1', state: { secret }, code, credential: null, now: clock.now(), policy, client: null });
     expect(check).toEqual({ status: 'accepted', details: { step } });
     await handler.enrollment.persist(source.manager, {
       userId: user,
       enrollmentId: 'e1',
+      sessionId: 's1',
       state: { secret },
       code,
       credential: null,
@@ -119,7 +120,7 @@ describe('AUTHENTICATOR_APP and its stored secrets', () => {
   });
 
   it('an enrollment check refuses a wrong code, a missing code and a state without a secret', async () => {
-    const base = { userId: user, enrollmentId: 'e1', credential: null, now: clock.now(), policy, client: null };
+    const base = { userId: user, enrollmentId: 'e1', sessionId: 's1', credential: null, now: clock.now(), policy, client: null };
     expect(await handler.enrollment.check({ ...base, state: { secret }, code: codeAt(2) })).toEqual({ status: 'refused' });
     expect(await handler.enrollment.check({ ...base, state: { secret }, code: null })).toEqual({ status: 'refused' });
     expect(await handler.enrollment.check({ ...base, state: { secret: 42 }, code: codeAt(0) })).toEqual({ status: 'refused' });
@@ -153,8 +154,17 @@ describe('AUTHENTICATOR_APP and its stored secrets', () => {
     expect(await secrets.advance(`${user}-none`, 12)).toBe(false);
   });
 
-  it('no secret, or one that cannot be unsealed (another key, another user\'s row): refused', async () => {
-    expect(await verify(codeAt(0))).toEqual({ status: 'refused' });
+  it('no secret: the user has not this method (unavailable: the attempt is given back), and nothing is written', async () => {
+    // The secret is there exactly while the method is on: its absence answers for the method (no isEnabled asked first).
+    expect(await verify(codeAt(0))).toEqual({ status: 'unavailable' });
+    expect(methods.calls).toEqual([]);
+    expect(await repo.countBy({ userId: user })).toBe(0);
+    // Another user's secret does not make it available.
+    await secrets.store(source.manager, `${user}-other`, secret, null as never, clock.now());
+    expect(await verify(codeAt(0))).toEqual({ status: 'unavailable' });
+  });
+
+  it('a secret that cannot be unsealed (another key, another user\'s row): refused', async () => {
     await repo.insert({ userId: user, sealedSecret: new SecretSealer(randomBytes(32)).seal(secret, totpSealContext(user)), lastUsedStep: null, createdAt: clock.now() });
     expect(await verify(codeAt(0))).toEqual({ status: 'refused' });
     await repo.update({ userId: user }, { sealedSecret: sealer.seal(secret, totpSealContext('someone-else')) });
