@@ -136,15 +136,19 @@ describe('SessionsService', () => {
     // No policy stored yet: the defaults, dated at the epoch.
     await inRequest(async () => {
       expect(await joined.resolve(token)).toMatchObject({ userId: user });
-      expect(requestMemo()!.get('policy')).toEqual({ ...DEFAULT_POLICY, updatedAt: new Date(0) });
+      expect(await new PolicyService(counted).get()).toEqual({ ...DEFAULT_POLICY, updatedAt: new Date(0) });
+      expect(policyLookups).toBe(0);
     });
     const stored = { ...DEFAULT_POLICY, requirement: TwoFactorRequirement.REQUIRED_FOR_ALL, maxAttempts: 7, allowPasskeySignIn: false, updatedAt: at(-MIN) };
     await policyRepo.insert({ ...stored, id: 1, allowedMethods: 'EMAIL,PASSKEY' });
     try {
       await inRequest(async () => {
         expect(await joined.resolve(token)).toMatchObject({ userId: user });
+        // Read only when asked, and then as the lookup found it: a change committed in between is the next request's.
+        await policyRepo.update({ id: 1 }, { maxAttempts: 9 });
         const policy = await new PolicyService(counted).get();
         expect(policy).toEqual({ ...stored, allowedMethods: ['EMAIL', 'PASSKEY'] });
+        expect(await new PolicyService(counted).get()).toBe(policy);
         expect(policyLookups).toBe(0);
       });
       // A token that finds no session reads no policy either: the request reads it itself.

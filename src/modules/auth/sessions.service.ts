@@ -26,6 +26,9 @@ export interface OpenedSession {
 
 @Injectable()
 export class SessionsService {
+  /** The session lookup's SQL by the number of token digests tried (1, or 2 during a key rotation): built once. */
+  private readonly lookupStatements = new Map<number, string>();
+
   constructor(
     @InjectRepository(SessionEntity) private readonly sessions: Repository<SessionEntity>,
     private readonly hasher: KeyedHasher,
@@ -95,22 +98,27 @@ export class SessionsService {
     user: Pick<UserEntity, 'id' | 'email' | 'role'>;
   } | null> {
     const sessions = this.sessions.metadata;
-    const users = this.sessions.manager.connection.getMetadata(UserEntity);
     const driver = this.sessions.manager.connection.driver;
     const column = (name: string) => sessions.findColumnWithPropertyName(name)!;
     // The policy row rides along (primary key, one row): whatever this request then asks of the policy is known.
     const policy = this.policies.joined('p', 'policy_');
-    const rows: Array<Record<string, unknown>> = await this.sessions.query(
-      `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
+    let sql = this.lookupStatements.get(tokenHashes.length);
+    if (sql === undefined) {
+      const users = this.sessions.manager.connection.getMetadata(UserEntity);
+      sql = `SELECT s.id AS sessionId, s.stage AS stage, s.expiresAt AS expiresAt, s.absoluteExpiresAt AS absoluteExpiresAt,
               s.verifiedAt AS verifiedAt, u.id AS userId, u.email AS email, u.role AS role, ${policy.columns}
          FROM ${driver.escape(sessions.tableName)} s INNER JOIN ${driver.escape(users.tableName)} u ON u.id = s.userId
               LEFT JOIN ${policy.join}
-        WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ? AND u.disabled = 0`,
-      [...tokenHashes, driver.preparePersistentValue(now, column('expiresAt'))],
-    );
+        WHERE s.tokenHash IN (${tokenHashes.map(() => '?').join(', ')}) AND s.revokedAt IS NULL AND s.expiresAt > ? AND u.disabled = 0`;
+      this.lookupStatements.set(tokenHashes.length, sql);
+    }
+    const rows: Array<Record<string, unknown>> = await this.sessions.query(sql, [
+      ...tokenHashes,
+      driver.preparePersistentValue(now, column('expiresAt')),
+    ]);
     const row = rows[0];
     if (!row) return null;
-    policy.read(row);
+    policy.keep(row);
     return {
       session: {
         id: row.sessionId as string,

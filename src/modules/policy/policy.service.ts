@@ -23,21 +23,32 @@ const MEMO_KEY = 'policy';
 export class PolicyService {
   constructor(@InjectRepository(TwoFactorPolicyEntity) private readonly policies: Repository<TwoFactorPolicyEntity>) {}
 
+  /** The select lists built so far, by alias and prefix: the same few strings on every request. */
+  private readonly selectLists = new Map<string, string>();
+
   async get(): Promise<TwoFactorPolicy> {
-    const known = requestMemo()?.get(MEMO_KEY) as TwoFactorPolicy | undefined;
+    const known = requestMemo()?.get(MEMO_KEY) as TwoFactorPolicy | (() => TwoFactorPolicy) | undefined;
+    if (typeof known === 'function') return this.remember(known());
     return known ?? this.remember(toPolicy(await this.policies.findOneBy({ id: POLICY_ROW_ID })));
   }
 
   /**
    * The policy as part of another statement (the session lookup, the
    * sign-in read): whatever this request then asks of the policy is known.
+   * `keep` remembers the row and reads it only if the request asks for the
+   * policy (most authenticated requests never do).
    */
-  joined(alias: string, prefix: string): JoinedRead<TwoFactorPolicy> {
+  joined(alias: string, prefix: string): JoinedRead<TwoFactorPolicy> & { keep(row: Record<string, unknown>): void } {
     const escape = (name: string) => this.policies.manager.connection.driver.escape(name);
+    const listKey = `${alias}\n${prefix}`;
+    let columns = this.selectLists.get(listKey);
+    if (columns === undefined) this.selectLists.set(listKey, (columns = selectColumns(this.policies, alias, prefix)));
+    const read = (row: Record<string, unknown>) => toPolicy(hydrate(this.policies, row, prefix));
     return {
       join: `${escape(this.policies.metadata.tableName)} ${alias} ON ${alias}.id = ${POLICY_ROW_ID}`,
-      columns: selectColumns(this.policies, alias, prefix),
-      read: (row) => this.remember(toPolicy(hydrate(this.policies, row, prefix))),
+      columns,
+      read: (row) => this.remember(read(row)),
+      keep: (row) => void requestMemo()?.set(MEMO_KEY, () => read(row)),
     };
   }
 
