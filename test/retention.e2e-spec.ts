@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSource } from 'typeorm';
-import { RetentionService } from '../src/modules/retention/retention.service';
+import { AppConfig } from '../src/config/app-config';
+import { CATCH_UP_DELAY_MS, RetentionService } from '../src/modules/retention/retention.service';
 import { adminToken, createUser, errorCode, signIn, SIGN_IN, startTestApp, TestApp } from './support/app';
 import { sixDigitCode, TestSmtpServer } from './support/smtp';
 
@@ -43,6 +44,28 @@ describe('retention: what has expired is deleted, what is alive stays', () => {
 
     // A second pass finds nothing more.
     expect(await t.app.get(RetentionService).runOnce()).toEqual({});
+  });
+
+  it('a pass that reaches its cap on a table says so, and the next one starts 10 s later until one catches up', async () => {
+    const retention = t.app.get(RetentionService);
+    // The cap made small (500 × 200 rows in production): two batches of two rows a table.
+    const pass = (retention as unknown as { pass: { batchSize: number; maxBatches: number } }).pass;
+    const production = { ...pass };
+    Object.assign(pass, { batchSize: 2, maxBatches: 2 });
+    try {
+      for (let i = 0; i < 5; i++) await signIn(t, 'kept@example.com', 'kept-password');
+      expect(await count('sessions')).toBe(6);
+      t.clock.advanceSeconds(2 * 24 * 3600);
+      expect(await retention.runOnce()).toEqual({ sessions: 4 });
+      expect(retention.behind).toEqual(['sessions']);
+      expect(retention.nextPassDelayMs()).toBe(CATCH_UP_DELAY_MS);
+      // The last two rows fill a batch: the pass looks once more, finds none, and is not behind.
+      expect(await retention.runOnce()).toEqual({ sessions: 2 });
+      expect(retention.behind).toEqual([]);
+      expect(retention.nextPassDelayMs()).toBe(t.app.get(AppConfig).retentionIntervalMinutes * 60_000);
+    } finally {
+      Object.assign(pass, production);
+    }
   });
 });
 

@@ -7,12 +7,10 @@ import { SecretsService } from '../secrets/secrets.service';
 import { RETENTION_RULES, RetentionRule } from './retention.rules';
 import { describeError } from '../../common/errors/describe-error';
 
-/** Rows deleted per statement: short statements, short row locks. */
-const BATCH_SIZE = 500;
-/** Batches per table per pass; what is left waits for the next pass. */
-const MAX_BATCHES = 200;
 /** The first pass runs this long after start, then every RETENTION_INTERVAL_MINUTES. */
 const FIRST_PASS_DELAY_MS = 60_000;
+/** After a pass that stopped at its cap on some table, the next one starts this soon, until one catches up. */
+export const CATCH_UP_DELAY_MS = 10_000;
 
 /**
  * Deletes rows nobody can use any more (expired sessions, codes, challenges,
@@ -29,6 +27,10 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   private timer: NodeJS.Timeout | null = null;
   private current: Promise<unknown> | null = null;
   private stopped = false;
+  /** Tables the last pass left rows in because it reached its cap. */
+  private behindOn: string[] = [];
+  /** Rows deleted per statement (short statements, short row locks), and statements per table per pass. */
+  private readonly pass = { batchSize: 500, maxBatches: 200 };
 
   constructor(
     private readonly dataSource: DataSource,
@@ -53,9 +55,17 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
   async runOnce(): Promise<Record<string, number>> {
     const now = this.clock.now();
     const deleted: Record<string, number> = {};
+    const behind: string[] = [];
     for (const rule of [...RETENTION_RULES, ...TwofoldExtensions.retention()]) {
-      const count = await this.prune(rule, now);
-      if (count > 0) deleted[this.dataSource.getMetadata(rule.entity).tableName] = count;
+      const { count, capped } = await this.prune(rule, now);
+      const table = this.dataSource.getMetadata(rule.entity).tableName;
+      if (count > 0) deleted[table] = count;
+      if (capped) behind.push(table);
+    }
+    this.behindOn = behind;
+    if (behind.length > 0) {
+      const cap = (this.pass.batchSize * this.pass.maxBatches).toLocaleString('en-US');
+      this.logger.warn(`Retention is behind on ${behind.join(', ')} (${cap} rows a table a pass): the next pass starts in ${CATCH_UP_DELAY_MS / 1000} s`);
     }
     // Hashing keys retired by an APP_SECRET rotation, once nothing they hashed is alive.
     if (!this.stopped) {
@@ -66,20 +76,32 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
     return deleted;
   }
 
-  private async prune(rule: RetentionRule, now: Date): Promise<number> {
+  /** How long until the next pass: sooner while the last one left rows behind. */
+  nextPassDelayMs(): number {
+    return this.behindOn.length > 0 ? CATCH_UP_DELAY_MS : this.config.retentionIntervalMinutes * 60_000;
+  }
+
+  /** The tables the last pass could not finish (it reached its cap of rows per table). */
+  get behind(): readonly string[] {
+    return this.behindOn;
+  }
+
+  /** Deletes a table's dead rows, batch by batch; `capped` when it stopped at the cap with rows perhaps left. */
+  private async prune(rule: RetentionRule, now: Date): Promise<{ count: number; capped: boolean }> {
     const condition = rule.where(now, this.config);
-    if (!condition) return 0;
+    if (!condition) return { count: 0, capped: false };
+    const { batchSize, maxBatches } = this.pass;
     const repository = this.dataSource.getRepository(rule.entity);
     const [primary] = repository.metadata.primaryColumns;
     let total = 0;
-    for (let batch = 0; batch < MAX_BATCHES && !this.stopped; batch++) {
+    for (let batch = 0; batch < maxBatches && !this.stopped; batch++) {
       const rows: Array<{ pk: unknown }> = await repository
         .createQueryBuilder('row')
         .select(`row.${primary.propertyName}`, 'pk')
         .where(condition.sql, condition.parameters)
-        .limit(BATCH_SIZE)
+        .limit(batchSize)
         .getRawMany();
-      if (rows.length === 0) break;
+      if (rows.length === 0) return { count: total, capped: false };
       // The condition again: a row renewed since the SELECT (a throttle count, say) stays.
       const result = await repository
         .createQueryBuilder()
@@ -88,9 +110,9 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         .andWhere(condition.sql.replace(/\brow\./g, ''), condition.parameters)
         .execute();
       total += result.affected ?? 0;
-      if (rows.length < BATCH_SIZE) break;
+      if (rows.length < batchSize) return { count: total, capped: false };
     }
-    return total;
+    return { count: total, capped: !this.stopped };
   }
 
   private schedule(delayMs: number): void {
@@ -101,7 +123,7 @@ export class RetentionService implements OnApplicationBootstrap, OnModuleDestroy
         .catch((error: unknown) => this.logger.error(`Retention pass failed: ${describeError(error)}`))
         .finally(() => {
           this.current = null;
-          if (!this.stopped) this.schedule(this.config.retentionIntervalMinutes * 60_000);
+          if (!this.stopped) this.schedule(this.nextPassDelayMs());
         });
     }, delayMs);
     this.timer.unref();
