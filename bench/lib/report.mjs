@@ -101,6 +101,12 @@ export function rows(results) {
   add('5', 'signIn + verifyTwoFactor flows/s', 'flow', (p) => (p.flow && argon(p) ? p.flow.flowsPerSecond / argon(p) : undefined), GOALS.flow, `≥ ${GOALS.flow} × argon2`, 'flowsPerSecond');
   add('7', 'admin users page, filters + totalCount (4 conn.)', 'usersPage', undefined, undefined, 'p99');
   add('8', 'events page by type and date (4 conn.)', 'eventsPage', undefined, undefined, 'p99');
+  // A count over a million users is meant to cost more than over a thousand: the scale goal is the sign-in path's.
+  for (const row of out) {
+    if (row.id !== '7' && row.id !== '8') continue;
+    row.scaleText = row.large ? `p99 ${fmt(row.large.p99)} ms (no goal)` : undefined;
+    row.scaleMet = undefined;
+  }
   return out;
 }
 
