@@ -337,21 +337,24 @@ describe('LoginThrottleService', () => {
     expect(await row(accountKey())).toEqual({ throttleKey: accountKey(), failures: 2, lastFailureAt: new Date(START), blockedUntil: null });
   });
 
+  /** The repository, with the account's wait moved to end at `blockedUntil` right before the throttle reads its row. */
+  const waitMovedBeforeRead = (blockedUntil: () => Date) =>
+    new Proxy(repo, {
+      get(target, prop, receiver) {
+        if (prop !== 'findOneBy') return Reflect.get(target, prop, receiver);
+        return async (where: never) => {
+          await target.update({ throttleKey: accountKey() }, { blockedUntil: blockedUntil() });
+          return target.findOneBy(where);
+        };
+      },
+    });
+
   it('a wait that ends at the very moment of the read is over, as the UPDATE counts it: the try is counted on the next round', async () => {
     await tries(4);
     await try_();
     const key = accountKey();
     // The UPDATE is refused (one second left); by the read, the wait ends exactly now.
-    const racing = new Proxy(repo, {
-      get(target, prop, receiver) {
-        if (prop !== 'findOneBy') return Reflect.get(target, prop, receiver);
-        return async (where: never) => {
-          await target.update({ throttleKey: key }, { blockedUntil: clock.now() });
-          return target.findOneBy(where);
-        };
-      },
-    });
-    await new LoginThrottleService(racing, hasher, clock).claim(email, null, unknown);
+    await new LoginThrottleService(waitMovedBeforeRead(() => clock.now()), hasher, clock).claim(email, null, unknown);
     expect(await row(key)).toMatchObject({ failures: 6, blockedUntil: new Date(START + 2000) });
   });
 
@@ -359,16 +362,7 @@ describe('LoginThrottleService', () => {
     await tries(4);
     await try_();
     const key = accountKey();
-    const racing = new Proxy(repo, {
-      get(target, prop, receiver) {
-        if (prop !== 'findOneBy') return Reflect.get(target, prop, receiver);
-        return async (where: never) => {
-          await target.update({ throttleKey: key }, { blockedUntil: new Date(START - 1) });
-          return target.findOneBy(where);
-        };
-      },
-    });
-    await new LoginThrottleService(racing, hasher, clock).claim(email, null, unknown);
+    await new LoginThrottleService(waitMovedBeforeRead(() => new Date(START - 1)), hasher, clock).claim(email, null, unknown);
     expect((await row(key))!.failures).toBe(6);
   });
 });
