@@ -174,9 +174,11 @@ describe('SMTP credentials go only where they were given, and only encrypted bey
     expect(events.filter((e) => e.type === 'MAIL_DELIVERY_FAILED').length).toBeGreaterThan(0);
 
     const seen = JSON.stringify([unreachable, rejected, denied, row, events]);
-    for (const text of ['xyzzy', 'Postfix', 'ACME-INTERNAL', 'Relay denied', '554', '535', 'Invalid username', 'ECONNREFUSED', 'not-the-password']) {
+    for (const text of ['xyzzy', 'Postfix', 'ACME-INTERNAL', 'Relay denied', 'Invalid username', 'ECONNREFUSED', 'not-the-password']) {
       expect(seen, text).not.toContain(text);
     }
+    // The servers' reply codes as words: the same digits inside an id, a port or a timestamp are chance.
+    expect(seen).not.toMatch(/\b(554|535)\b/);
   });
 
   it('SMTP_ALLOWED_HOSTS: any other host is BAD_USER_INPUT naming host, and a stored host it does not list gets nothing', async () => {
