@@ -53,6 +53,8 @@ describe('ConcurrencyLimit', () => {
   });
 
   it('refuses a limit that is not a whole number of at least 1', () => {
-    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new ConcurrencyLimit(bad)).toThrow(RangeError);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new ConcurrencyLimit(bad)).toThrow(new RangeError(`ConcurrencyLimit: ${bad} is not a whole number of at least 1`));
+    }
   });
 });
