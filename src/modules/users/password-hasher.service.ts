@@ -9,7 +9,7 @@ const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, time
 /**
  * Password hashing. @node-rs/argon2 runs on libuv's thread pool, so hashing
  * never blocks the event loop. At most one hash per core runs at once: more
- * would only share the cores, each holding its 19 MiB the while (on two
+ * would only share the cores, each holding its 19 MiB meanwhile (on two
  * cores, four at once on libuv's four threads made the peak memory).
  */
 @Injectable()
