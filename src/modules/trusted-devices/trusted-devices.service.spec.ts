@@ -43,11 +43,27 @@ describe('TrustedDevicesService', () => {
     hasher = new KeyedHasher(randomBytes(32));
   });
   afterAll(() => source.destroy());
+  /** The service over these tables and this test's policy, events and clock; another repository or hasher where a test needs one. */
+  const serviceWith = (over: { devices?: Repository<TrustedDeviceEntity>; hasher?: KeyedHasher } = {}) =>
+    new TrustedDevicesService(over.devices ?? devices, retired, over.hasher ?? hasher, { get: async () => policy } as never, events as never, clock);
+  /** The devices repository, with `meanwhile` run right after each read: another request between the service's read and its write. */
+  const changedAfterRead = (meanwhile: () => Promise<unknown>) =>
+    new Proxy(devices, {
+      get(target, key, receiver) {
+        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
+        return async (where: never) => {
+          const found = await target.findOneBy(where);
+          await meanwhile();
+          return found;
+        };
+      },
+    });
+
   beforeEach(() => {
     clock = new ManualClock(START);
     policy = { ...DEFAULT_POLICY, frequency: TwoFactorFrequency.TRUSTED_DEVICE, trustedDeviceDays: 90, updatedAt: new Date(0) };
     events = recordingEvents();
-    service = new TrustedDevicesService(devices, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    service = serviceWith();
     user = `user-${++n}`;
   });
 
@@ -185,18 +201,8 @@ describe('TrustedDevicesService', () => {
   it('of two uses of one token at once, one rotates it; the other is a double submit, not a copy', async () => {
     const { token } = await trust();
     let winner: Awaited<ReturnType<TrustedDevicesService['redeem']>> = null;
-    const racing = new Proxy(devices, {
-      get(target, key, receiver) {
-        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
-        return async (where: never) => {
-          const found = await target.findOneBy(where);
-          // The other request uses the same token between this one's read and its write.
-          winner = await redeem(token);
-          return found;
-        };
-      },
-    });
-    const loser = new TrustedDevicesService(racing, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    // The other request uses the same token between this one's read and its write.
+    const loser = serviceWith({ devices: changedAfterRead(async () => (winner = await redeem(token))) });
     expect(await loser.redeem(user, token, chrome)).toBeNull();
     expect(winner).not.toBeNull();
     expect((await device()).tokenHash).toBe(hasher.tokenDigest(winner!.token));
@@ -206,34 +212,14 @@ describe('TrustedDevicesService', () => {
 
   it('a device revoked or used between the read and the write is not rotated', async () => {
     const { token } = await trust();
-    const racing = new Proxy(devices, {
-      get(target, key, receiver) {
-        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
-        return async (where: never) => {
-          const found = await target.findOneBy(where);
-          await target.update({ userId: user }, { tokenHash: 'f'.repeat(64) });
-          return found;
-        };
-      },
-    });
-    const raced = new TrustedDevicesService(racing, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    const raced = serviceWith({ devices: changedAfterRead(() => devices.update({ userId: user }, { tokenHash: 'f'.repeat(64) })) });
     expect(await raced.redeem(user, token, chrome)).toBeNull();
     expect(await retired.countBy({ userId: user })).toBe(0);
   });
 
   it('a device that expires between the read and the write is not rotated', async () => {
     const { token } = await trust();
-    const racing = new Proxy(devices, {
-      get(target, key, receiver) {
-        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
-        return async (where: never) => {
-          const found = await target.findOneBy(where);
-          await target.update({ userId: user }, { expiresAt: at(0) });
-          return found;
-        };
-      },
-    });
-    const raced = new TrustedDevicesService(racing, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    const raced = serviceWith({ devices: changedAfterRead(() => devices.update({ userId: user }, { expiresAt: at(0) })) });
     expect(await raced.redeem(user, token, chrome)).toBeNull();
   });
 
@@ -388,8 +374,8 @@ describe('TrustedDevicesService', () => {
 
   it('revoke recognises this browser\'s token after an APP_SECRET rotation', async () => {
     const oldSecret = randomBytes(32);
-    const before = new TrustedDevicesService(devices, retired, new KeyedHasher(oldSecret), { get: async () => policy } as never, events as never, clock);
-    const after = new TrustedDevicesService(devices, retired, new KeyedHasher(randomBytes(32), [oldSecret]), { get: async () => policy } as never, events as never, clock);
+    const before = serviceWith({ hasher: new KeyedHasher(oldSecret) });
+    const after = serviceWith({ hasher: new KeyedHasher(randomBytes(32), [oldSecret]) });
     const { token } = await before.trust(user, chrome);
     expect(await after.revoke(user, (await device()).id, chrome, token)).toEqual({ wasThisBrowser: true });
   });
@@ -397,17 +383,7 @@ describe('TrustedDevicesService', () => {
   it('a device deleted between revoke\'s read and its DELETE is NOT_FOUND, and nothing is reported', async () => {
     await trust();
     const { id } = await device();
-    const racing = new Proxy(devices, {
-      get(target, key, receiver) {
-        if (key !== 'findOneBy') return Reflect.get(target, key, receiver);
-        return async (where: never) => {
-          const found = await target.findOneBy(where);
-          await target.delete({ id });
-          return found;
-        };
-      },
-    });
-    const raced = new TrustedDevicesService(racing, retired, hasher, { get: async () => policy } as never, events as never, clock);
+    const raced = serviceWith({ devices: changedAfterRead(() => devices.delete({ id })) });
     await expect(raced.revoke(user, id, chrome, null)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(events.published.map((e) => e.type)).toEqual(['TRUSTED_DEVICE_ADDED']);
   });
